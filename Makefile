@@ -1,0 +1,44 @@
+# Hashing Book: the common jobs. Only Python 3.10+ (and make) is needed on a fresh machine;
+# every target creates the virtual environment first if it is missing or out of date.
+#
+#   make book                          render the book to _build/html (runs missing chapters on the embedded data)
+#   make test                          core tests, notebook tests (nbval) and a warnings-as-errors book build
+#   make chapter NAME=cnnbh ARGS="-p profile paper -p dataset cifar10"
+#                                      execute one chapter with papermill into book/NAME.ipynb
+#   make bench                         print the retrieval/metrics speed figures
+#   make env                           just create .venv
+
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+BOOK_FLAGS := -n -W --keep-going
+
+.PHONY: env book chapters chapter test bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --disable-pip-version-check -q -e ".[dev]"
+	touch $(STAMP)
+
+env: $(STAMP)
+
+chapters: $(STAMP)
+	$(PY) -m hashlib_core execute-missing
+
+book: chapters
+	$(VENV)/bin/jupyter-book build . $(BOOK_FLAGS)
+	@echo "Open $(CURDIR)/_build/html/index.html"
+
+chapter: $(STAMP)
+	$(PY) -m hashlib_core run-chapter $(NAME) $(ARGS)
+
+test: $(STAMP)
+	$(VENV)/bin/jupyter-book build . $(BOOK_FLAGS) --path-output _build/test-book -q
+	$(PY) -m pytest tests notebooks --nbval-lax
+
+bench: $(STAMP)
+	$(PY) benchmarks/bench_retrieval.py
+
+clean:
+	rm -rf _build .pytest_cache

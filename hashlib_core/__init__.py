@@ -1,0 +1,1 @@
+"""Hashing Book core."""

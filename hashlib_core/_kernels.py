@@ -1,0 +1,270 @@
+"""Compiled (numba) loops behind :mod:`hashlib_core.search` and :mod:`hashlib_core.metrics`.
+
+Private: inputs are trusted (validated by the public functions). Every kernel
+works on packed ``uint64`` code words and computes Hamming distances on the fly
+with the CPU's popcount instruction, one query per parallel iteration, so no
+(queries x database) matrix is ever allocated.
+
+Labels are packed the same way as codes: bit ``c`` of a label mask is set when
+the item carries class ``c``. Two items are relevant to each other when their
+masks share a bit, which covers single-label and multi-label data alike.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange, types
+from numba.extending import intrinsic
+
+
+@intrinsic
+def _popcount64(typingctx, value):
+    """LLVM's ``ctpop``: a single ``popcnt`` instruction on x86-64 and arm64."""
+    signature = types.uint64(types.uint64)
+
+    def codegen(context, builder, sig, args):
+        return builder.ctpop(args[0])
+
+    return signature, codegen
+
+
+@njit(inline="always")
+def _hamming(query_words, database_words, row):
+    distance = 0
+    for w in range(query_words.shape[0]):
+        distance += _popcount64(query_words[w] ^ database_words[row, w])
+    return distance
+
+
+@njit(inline="always")
+def _shares_label(query_labels, database_labels, row):
+    for w in range(query_labels.shape[0]):
+        if query_labels[w] & database_labels[row, w]:
+            return True
+    return False
+
+
+@njit(parallel=True, cache=True)
+def distance_matrix(queries, database, out):
+    """out[i, j] = Hamming distance between query i and database item j."""
+    for i in prange(queries.shape[0]):
+        query = queries[i]
+        for j in range(database.shape[0]):
+            out[i, j] = _hamming(query, database, j)
+
+
+@njit(cache=True)
+def _top_k_one_query(query, database, n_bits, k, out_index, out_distance):
+    """One pass over the database keeping candidates with distance <= a shrinking cut.
+
+    Candidates are appended in database-index order and the cut only drops when
+    at least k strictly closer candidates exist, so after a final counting sort
+    by distance (stable) the first k are the top k with ties in index order.
+    """
+    n = database.shape[0]
+    capacity = max(4 * k, 1024)
+    candidate_index = np.empty(capacity, dtype=np.int64)
+    candidate_distance = np.empty(capacity, dtype=np.int64)
+    histogram = np.zeros(n_bits + 1, dtype=np.int64)
+    cut = n_bits
+    within_cut = 0  # candidates with distance <= cut
+    stored = 0
+    for j in range(n):
+        distance = _hamming(query, database, j)
+        if distance > cut:
+            continue
+        if stored == capacity:  # drop candidates the cut has passed by
+            kept = 0
+            for c in range(stored):
+                if candidate_distance[c] <= cut:
+                    candidate_index[kept] = candidate_index[c]
+                    candidate_distance[kept] = candidate_distance[c]
+                    kept += 1
+            stored = kept
+            if stored == capacity:
+                capacity *= 2
+                grown_index = np.empty(capacity, dtype=np.int64)
+                grown_distance = np.empty(capacity, dtype=np.int64)
+                grown_index[:stored] = candidate_index[:stored]
+                grown_distance[:stored] = candidate_distance[:stored]
+                candidate_index = grown_index
+                candidate_distance = grown_distance
+        candidate_index[stored] = j
+        candidate_distance[stored] = distance
+        stored += 1
+        histogram[distance] += 1
+        within_cut += 1
+        while cut > 0 and within_cut - histogram[cut] >= k:
+            within_cut -= histogram[cut]
+            histogram[cut] = 0
+            cut -= 1
+    # stable counting sort of the surviving candidates by distance
+    counts = np.zeros(n_bits + 2, dtype=np.int64)
+    for c in range(stored):
+        if candidate_distance[c] <= cut:
+            counts[candidate_distance[c] + 1] += 1
+    for d in range(1, n_bits + 2):
+        counts[d] += counts[d - 1]
+    for c in range(stored):
+        distance = candidate_distance[c]
+        if distance <= cut:
+            position = counts[distance]
+            counts[distance] += 1
+            if position < k:
+                out_index[position] = candidate_index[c]
+                out_distance[position] = distance
+
+
+@njit(parallel=True, cache=True)
+def top_k(queries, database, n_bits, k, out_index, out_distance):
+    """Top-k Hamming neighbours per query, ties in database-index order."""
+    for i in prange(queries.shape[0]):
+        _top_k_one_query(queries[i], database, n_bits, k, out_index[i], out_distance[i])
+
+
+@njit(parallel=True, cache=True)
+def full_rank(queries, database, n_bits, out_index, out_distance):
+    """Whole-database ranking per query by a stable counting sort on distance."""
+    n = database.shape[0]
+    for i in prange(queries.shape[0]):
+        query = queries[i]
+        distances = np.empty(n, dtype=np.int64)
+        offsets = np.zeros(n_bits + 2, dtype=np.int64)
+        for j in range(n):
+            distance = _hamming(query, database, j)
+            distances[j] = distance
+            offsets[distance + 1] += 1
+        for d in range(1, n_bits + 2):
+            offsets[d] += offsets[d - 1]
+        for j in range(n):
+            position = offsets[distances[j]]
+            offsets[distances[j]] += 1
+            out_index[i, position] = j
+            out_distance[i, position] = distances[j]
+
+
+@njit(parallel=True, cache=True)
+def within_radius_counts(queries, database, radius, out_counts):
+    """out_counts[i] = number of database items within Hamming distance <= radius of query i."""
+    for i in prange(queries.shape[0]):
+        query = queries[i]
+        count = 0
+        for j in range(database.shape[0]):
+            if _hamming(query, database, j) <= radius:
+                count += 1
+        out_counts[i] = count
+
+
+@njit(parallel=True, cache=True)
+def within_radius_fill(queries, database, radius, offsets, out_index, out_distance):
+    """Write the items within ``radius`` of query i into out[offsets[i]:offsets[i+1]], index order."""
+    for i in prange(queries.shape[0]):
+        query = queries[i]
+        position = offsets[i]
+        for j in range(database.shape[0]):
+            distance = _hamming(query, database, j)
+            if distance <= radius:
+                out_index[position] = j
+                out_distance[position] = distance
+                position += 1
+
+
+@njit(parallel=True, cache=True)
+def distance_histograms(queries, database, query_labels, database_labels, n_bits, out_total, out_relevant):
+    """Per query, how many database items (and relevant items) lie at each distance 0..n_bits."""
+    for i in prange(queries.shape[0]):
+        query = queries[i]
+        labels = query_labels[i]
+        for j in range(database.shape[0]):
+            distance = _hamming(query, database, j)
+            out_total[i, distance] += 1
+            if _shares_label(labels, database_labels, j):
+                out_relevant[i, distance] += 1
+
+
+@njit(parallel=True, cache=True)
+def index_order_metrics(queries, database, query_labels, database_labels, n_bits,
+                        map_depth, max_hits_depth, out_ap, out_hits):
+    """AP@map_depth and cumulative hits@1..max_hits_depth of the index-order Hamming ranking.
+
+    Item j at distance d has rank ``#(distance < d) + #(distance == d, index < j) + 1``;
+    one pass counts distances, a second pass assigns ranks in index order, so
+    no sort is needed. ``out_hits[i, r-1]`` = relevant items at ranks <= r.
+    """
+    n = database.shape[0]
+    for i in prange(queries.shape[0]):
+        query = queries[i]
+        labels = query_labels[i]
+        distances = np.empty(n, dtype=np.int64)
+        relevant = np.empty(n, dtype=np.bool_)
+        offsets = np.zeros(n_bits + 2, dtype=np.int64)
+        relevant_offsets = np.zeros(n_bits + 2, dtype=np.int64)
+        for j in range(n):
+            distance = _hamming(query, database, j)
+            distances[j] = distance
+            is_relevant = _shares_label(labels, database_labels, j)
+            relevant[j] = is_relevant
+            offsets[distance + 1] += 1
+            if is_relevant:
+                relevant_offsets[distance + 1] += 1
+        for d in range(1, n_bits + 2):
+            offsets[d] += offsets[d - 1]
+            relevant_offsets[d] += relevant_offsets[d - 1]
+        precision_sum = 0.0
+        retrieved_relevant = 0
+        hits = out_hits[i]
+        for j in range(n):
+            if not relevant[j]:
+                offsets[distances[j]] += 1
+                continue
+            rank = offsets[distances[j]] + 1
+            relevant_rank = relevant_offsets[distances[j]] + 1
+            offsets[distances[j]] += 1
+            relevant_offsets[distances[j]] += 1
+            if rank <= map_depth:
+                precision_sum += relevant_rank / rank
+                retrieved_relevant += 1
+            if rank <= max_hits_depth:
+                hits[rank - 1] += 1
+        for r in range(1, max_hits_depth):
+            hits[r] += hits[r - 1]
+        out_ap[i] = precision_sum / retrieved_relevant if retrieved_relevant > 0 else 0.0
+
+
+@njit(cache=True)
+def tie_aware_average_precision(total, relevant, depth, harmonic, out_ap):
+    """Expected AP@depth over uniformly random orders of equal-distance items.
+
+    McSherry & Najork (ECIR 2008). For a tied group of n_b items with r_b
+    relevant, preceded by N items of which R are relevant, position N+i
+    (i = 1..n_b) holds a relevant item with probability r_b/n_b and, given that,
+    R + 1 + (i-1)(r_b-1)/(n_b-1) relevant items up to it in expectation. The sums
+    over i reduce to harmonic numbers H. The normaliser is the expected number
+    of relevant items in the top ``depth`` (exact when depth covers the database).
+    """
+    for i in range(total.shape[0]):
+        before = 0
+        relevant_before = 0
+        precision_sum = 0.0
+        expected_retrieved = 0.0
+        for d in range(total.shape[1]):
+            group = total[i, d]
+            if group == 0:
+                continue
+            if before >= depth:
+                break
+            group_relevant = relevant[i, d]
+            positions = min(group, depth - before)
+            if group_relevant > 0:
+                inverse_sum = harmonic[before + positions] - harmonic[before]
+                if group > 1:
+                    shifted_sum = positions - (before + 1) * inverse_sum  # sum (i-1)/(N+i)
+                    expected = (relevant_before + 1) * inverse_sum + \
+                        (group_relevant - 1) / (group - 1) * shifted_sum
+                else:
+                    expected = (relevant_before + 1) * inverse_sum
+                precision_sum += group_relevant / group * expected
+                expected_retrieved += positions * group_relevant / group
+            before += group
+            relevant_before += group_relevant
+        out_ap[i] = precision_sum / expected_retrieved if expected_retrieved > 0 else 0.0
