@@ -83,7 +83,7 @@ class PackedCodes:
         """``(n, n_bits / 8) uint8`` in faiss' binary layout; needs ``n_bits % 8 == 0``."""
         if self.n_bits % 8:
             raise ValueError(f"byte layout needs a code length that is a multiple of 8, got {self.n_bits} bits")
-        as_bytes = self.words.view(np.uint8).reshape(len(self), -1)
+        as_bytes = self.words.view(np.uint8).reshape(len(self), self.words.shape[1] * 8)
         return np.ascontiguousarray(as_bytes[:, : self.n_bits // 8])
 
 
@@ -133,13 +133,13 @@ def pack(bits: Any) -> PackedCodes:
     if packed_bytes.shape[1] < padded_bits // 8:
         packed_bytes = np.pad(packed_bytes, ((0, 0), (0, padded_bits // 8 - packed_bytes.shape[1])))
     words = np.ascontiguousarray(packed_bytes).view("<u8").astype(np.uint64, copy=False)
-    return PackedCodes(np.ascontiguousarray(words.reshape(n, -1)), n_bits)
+    return PackedCodes(np.ascontiguousarray(words.reshape(n, _words_for(n_bits))), n_bits)
 
 
 def unpack(codes: PackedCodes) -> np.ndarray:
     """Inverse of :func:`pack`: ``(n, n_bits)`` uint8 in {0,1}."""
     as_bytes = np.ascontiguousarray(codes.words).astype("<u8", copy=False).view(np.uint8)
-    bits = np.unpackbits(as_bytes.reshape(len(codes), -1), axis=1, bitorder="little")
+    bits = np.unpackbits(as_bytes.reshape(len(codes), codes.words.shape[1] * 8), axis=1, bitorder="little")
     return np.ascontiguousarray(bits[:, : codes.n_bits])
 
 
