@@ -260,12 +260,13 @@ def distance_histograms(queries, database, query_labels, database_labels, n_bits
 
 @njit(parallel=True, cache=True)
 def index_order_metrics(queries, database, query_labels, database_labels, n_bits,
-                        map_depth, max_hits_depth, out_ap, out_hits):
+                        map_depth, max_hits_depth, out_ap, out_hits, out_n_relevant):
     """AP@map_depth and cumulative hits@1..max_hits_depth of the index-order Hamming ranking.
 
     Item j at distance d has rank ``#(distance < d) + #(distance == d, index < j) + 1``;
     one pass counts distances, a second pass assigns ranks in index order, so
-    no sort is needed. ``out_hits[i, r-1]`` = relevant items at ranks <= r.
+    no sort is needed. ``out_hits[i, r-1]`` = relevant items at ranks <= r;
+    ``out_n_relevant[i]`` = relevant items in the whole database.
     """
     n = database.shape[0]
     for i in prange(queries.shape[0]):
@@ -286,6 +287,7 @@ def index_order_metrics(queries, database, query_labels, database_labels, n_bits
         for d in range(1, n_bits + 2):
             offsets[d] += offsets[d - 1]
             relevant_offsets[d] += relevant_offsets[d - 1]
+        out_n_relevant[i] = relevant_offsets[n_bits + 1]
         precision_sum = 0.0
         retrieved_relevant = 0
         hits = out_hits[i]

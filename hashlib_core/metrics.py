@@ -217,7 +217,7 @@ def hamming_average_precision(query_codes: Any, database_codes: Any, query_label
     ap = np.empty(len(queries))
     no_hits = np.zeros((len(queries), 0), dtype=np.int64)
     _kernels.index_order_metrics(queries.words, database.words, query_masks, database_masks,
-                                 queries.n_bits, depth, 0, ap, no_hits)
+                                 queries.n_bits, depth, 0, ap, no_hits, np.empty(len(queries), np.int64))
     return ap
 
 
@@ -245,10 +245,9 @@ def hamming_precision_recall_at_k(query_codes: Any, database_codes: Any, query_l
         database, database_masks = database[permutation], np.ascontiguousarray(database_masks[permutation])
     ap = np.empty(len(queries))
     hits = np.zeros((len(queries), int(values.max())), dtype=np.int64)
+    n_relevant = np.empty(len(queries), dtype=np.int64)
     _kernels.index_order_metrics(queries.words, database.words, query_masks, database_masks,
-                                 queries.n_bits, len(database), hits.shape[1], ap, hits)
-    _, relevant = _histograms(queries, database, query_masks, database_masks)
-    n_relevant = relevant.sum(axis=1)
+                                 queries.n_bits, len(database), hits.shape[1], ap, hits, n_relevant)
     hits_at = hits[:, values - 1]
     precision = (hits_at / values).mean(axis=0)
     recall = np.divide(hits_at, n_relevant[:, None], out=np.zeros(hits_at.shape),

@@ -23,7 +23,7 @@ neighbours and order as the default backend.
 from __future__ import annotations
 
 import os
-from typing import Any, Literal
+from typing import Any, Iterator, Literal
 
 import numpy as np
 
@@ -32,6 +32,7 @@ from .codes import PackedCodes, as_numpy, as_packed
 
 __all__ = [
     "hamming_distances",
+    "hamming_distance_chunks",
     "hamming_rank",
     "hamming_lookup",
     "feature_rank",
@@ -67,25 +68,53 @@ def _tie_permutation(n: int, ties: TiePolicy, seed: int) -> np.ndarray | None:
     raise ValueError(f"ties must be 'index' or 'random', got {ties!r}")
 
 
-def hamming_distances(queries: Any, database: Any) -> np.ndarray:
+DEFAULT_MAX_BYTES = 1 << 30  # 1 GiB for a distance matrix or chunk
+
+
+def hamming_distances(queries: Any, database: Any, *, max_bytes: int = DEFAULT_MAX_BYTES) -> np.ndarray:
     """All pairwise Hamming distances, ``(n_queries, n_database) uint16``.
 
     ``queries``/``database``: :class:`PackedCodes` or {0,1} bit matrices of the
-    same code length. This allocates the full matrix (2 bytes per pair); for
-    large databases use :func:`hamming_rank` or the metrics, which never do.
+    same code length. The full matrix costs 2 bytes per pair; above
+    ``max_bytes`` this raises ``ValueError`` and points to
+    :func:`hamming_distance_chunks`. Ranking and the metrics never build it.
     """
     query_codes, database_codes = _check_pair(queries, database)
+    needed = 2 * len(query_codes) * len(database_codes)
+    if needed > max_bytes:
+        raise ValueError(f"a {len(query_codes)} x {len(database_codes)} distance matrix needs "
+                         f"{needed / 2**30:.1f} GiB (max_bytes={max_bytes}); iterate over "
+                         "hamming_distance_chunks(...) or use hamming_rank / the metrics instead")
+    return _distance_block(query_codes, database_codes)
+
+
+def _distance_block(query_codes: PackedCodes, database_codes: PackedCodes) -> np.ndarray:
     out = np.empty((len(query_codes), len(database_codes)), dtype=np.uint16)
     _kernels.distance_matrix(query_codes.words, database_codes.words, out)
     return out
+
+
+def hamming_distance_chunks(queries: Any, database: Any, *,
+                            max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[tuple[slice, np.ndarray]]:
+    """Yield ``(query_rows, distances)`` blocks of the distance matrix, each at most ``max_bytes``.
+
+    Memory stays bounded for any number of queries (10k x 1M included);
+    ``distances`` is ``(rows, n_database) uint16`` for ``queries[query_rows]``
+    (at least one row per chunk, even when one row exceeds ``max_bytes``).
+    """
+    query_codes, database_codes = _check_pair(queries, database)
+    rows_per_chunk = max(1, max_bytes // (2 * len(database_codes)))
+    for start in range(0, len(query_codes), rows_per_chunk):
+        rows = slice(start, min(start + rows_per_chunk, len(query_codes)))
+        yield rows, _distance_block(query_codes[rows], database_codes)
 
 
 def hamming_rank(queries: Any, database: Any, k: int | None = None, *, ties: TiePolicy = "index",
                  seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Rank the database by Hamming distance to each query.
 
-    Returns ``(indices, distances)``, both ``(n_queries, k)`` (``k=None``: the
-    whole database), ``int64``, sorted by distance with ties broken by
+    Returns ``(indices, distances)``, both ``(n_queries, k)`` (``k=None`` or a
+    ``k`` beyond the database size: the whole database), ``int64``, sorted by distance with ties broken by
     database index (``ties="index"``) or by a random permutation drawn from
     ``seed`` (``ties="random"``). Memory: the output only; the top-k path keeps
     O(k) candidates per query.
@@ -245,20 +274,19 @@ class HammingIndex:
             raise ValueError(f"the faiss backend needs a multiple of 8 bits, got {n_bits}; use backend='numba'")
         self.n_bits = int(n_bits)
         self.backend = backend
-        self._words: list[np.ndarray] = []
-        self._database: PackedCodes | None = None
+        self._pending: list[np.ndarray] = []  # added words not yet joined into the database
+        self._words = np.empty((0, (self.n_bits + 63) // 64), dtype=np.uint64)
         self._faiss_index = None
 
     def __len__(self) -> int:
-        return 0 if self._database is None else len(self._database)
+        return len(self._words) + sum(len(words) for words in self._pending)
 
     def add(self, codes: Any) -> "HammingIndex":
         """Append codes (:class:`PackedCodes` or a bit matrix) to the database."""
         packed = as_packed(codes, "codes")
         if packed.n_bits != self.n_bits:
             raise ValueError(f"this index holds {self.n_bits}-bit codes, got {packed.n_bits}-bit codes")
-        self._words.append(packed.words)
-        self._database = PackedCodes(np.ascontiguousarray(np.concatenate(self._words)), self.n_bits)
+        self._pending.append(packed.words)
         if self.backend == "faiss":
             if self._faiss_index is None:
                 self._faiss_index = _new_faiss_index(self.n_bits)
@@ -266,9 +294,12 @@ class HammingIndex:
         return self
 
     def _require_database(self) -> PackedCodes:
-        if self._database is None or len(self._database) == 0:
+        if self._pending:  # join once per search after any number of adds
+            self._words = np.ascontiguousarray(np.concatenate([self._words, *self._pending]))
+            self._pending = []
+        if len(self._words) == 0:
             raise ValueError("the index is empty: call add(codes) before searching")
-        return self._database
+        return PackedCodes(self._words, self.n_bits)
 
     def search(self, queries: Any, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Top-k neighbours: ``(distances, indices)``, faiss' return order, ties by index."""

@@ -4,7 +4,8 @@ from hypothesis import given, strategies as st
 
 from conftest import naive_distances, random_bits
 from hashlib_core.codes import pack
-from hashlib_core.search import (HammingIndex, coarse_to_fine_search, feature_rank, hamming_distances,
+from hashlib_core.search import (HammingIndex, coarse_to_fine_search, feature_rank, hamming_distance_chunks,
+                                 hamming_distances,
                                  hamming_lookup, hamming_rank)
 
 
@@ -130,3 +131,22 @@ def test_packed_and_bit_matrix_inputs_give_the_same_ranking(rng):
     queries, database = random_bits(rng, 3, 24), random_bits(rng, 100, 24)
     np.testing.assert_array_equal(hamming_rank(pack(queries), pack(database), 9)[0],
                                   hamming_rank(queries, database, 9)[0])
+
+
+def test_distance_chunks_cover_the_matrix_within_the_memory_cap(rng):
+    queries, database = random_bits(rng, 37, 20), random_bits(rng, 50, 20)
+    chunks = list(hamming_distance_chunks(queries, database, max_bytes=2 * 50 * 8))
+    assert [rows.stop - rows.start for rows, _ in chunks] == [8, 8, 8, 8, 5]
+    np.testing.assert_array_equal(np.concatenate([block for _, block in chunks]),
+                                  naive_distances(queries, database))
+    with pytest.raises(ValueError, match="hamming_distance_chunks"):
+        hamming_distances(queries, database, max_bytes=100)
+
+
+def test_index_joins_many_small_adds(rng):
+    database = random_bits(rng, 200, 16)
+    index = HammingIndex(16)
+    for row in range(200):
+        index.add(database[row:row + 1])
+    assert len(index) == 200
+    np.testing.assert_array_equal(index.search(database[:3], 5)[1], hamming_rank(database[:3], database, 5)[0])
