@@ -1,0 +1,5 @@
+"""Networks, one module per paper family; the architecture notation parser lives in ``notation``."""
+
+from .notation import NotationNet, Standardize, build_from_notation, parse_notation
+
+__all__ = ["NotationNet", "Standardize", "build_from_notation", "parse_notation"]

@@ -1,0 +1,293 @@
+"""The one training loop every chapter uses, plus encoding a split into features and codes.
+
+Introduced in the CNN Based Hashing chapter.
+
+Data stays in memory as uint8 tensors (on the GPU when there is one); each
+mini-batch is gathered, augmented as a batch (random crop with zero padding,
+horizontal flip), converted to float in [0, 1] and fed in ``channels_last``
+layout, which is the fastest for convolutions on the CPU. Runs are
+deterministic for a given seed on the CPU; checkpoints are written atomically
+and read back with ``torch.load(weights_only=True)``.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+import torch
+from torch import nn
+
+from .codes import PackedCodes, binarize, pack
+from .runtime import configure_threads, pick_device, seed_everything
+
+__all__ = ["Augmentation", "augment_batch", "to_model_input", "channel_statistics", "fit", "evaluate_accuracy",
+           "encode", "Encoded", "save_checkpoint", "load_checkpoint"]
+
+LossFunction = Callable[[Any, torch.Tensor], torch.Tensor]
+
+
+@dataclass(frozen=True)
+class Augmentation:
+    """Batched augmentation: random crop after ``padding`` zero pixels per side, and random horizontal flips."""
+
+    padding: int = 4
+    flip: bool = True
+
+
+def augment_batch(batch: torch.Tensor, augmentation: Augmentation, generator: torch.Generator) -> torch.Tensor:
+    """Augment a ``(B, C, H, W) uint8`` batch in one go: one random crop offset and flip per image.
+
+    The crop is a gather with per-image row/column indices into the padded
+    batch, so no Python loop runs over images.
+    """
+    size, _, height, width = batch.shape
+    result = batch
+    if augmentation.padding:
+        pad = augmentation.padding
+        padded = nn.functional.pad(batch, (pad, pad, pad, pad))
+        offsets = torch.randint(0, 2 * pad + 1, (2, size), generator=generator).to(batch.device)
+        rows = (offsets[0][:, None] + torch.arange(height, device=batch.device))[:, None, :, None]
+        cols = (offsets[1][:, None] + torch.arange(width, device=batch.device))[:, None, None, :]
+        images = torch.arange(size, device=batch.device)[:, None, None, None]
+        channels = torch.arange(batch.shape[1], device=batch.device)[None, :, None, None]
+        result = padded[images, channels, rows, cols]
+    if augmentation.flip:
+        flips = (torch.rand(size, generator=generator) < 0.5).to(batch.device)
+        result = torch.where(flips[:, None, None, None], result.flip(-1), result)
+    return result
+
+
+def to_model_input(batch: torch.Tensor, device: torch.device, channels_last: bool = True) -> torch.Tensor:
+    """uint8 (B, C, H, W) -> float32 in [0, 1] on ``device`` (channels_last memory layout by default)."""
+    inputs = batch.to(device, non_blocking=True).float().div_(255.0)
+    return inputs.contiguous(memory_format=torch.channels_last) if channels_last else inputs
+
+
+def channel_statistics(images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per-channel mean and standard deviation of ``(n, C, H, W) uint8`` images, on the [0, 1] scale."""
+    values = images.float().div(255.0).transpose(0, 1).reshape(images.shape[1], -1)
+    return values.mean(dim=1), values.std(dim=1)
+
+
+def _check_training_data(images: torch.Tensor, labels: torch.Tensor) -> None:
+    if not isinstance(images, torch.Tensor) or images.dtype != torch.uint8 or images.ndim != 4:
+        raise ValueError("images must be a (n, C, H, W) uint8 tensor (ImageDataset.images[indices]), got "
+                         f"{type(images).__name__} {getattr(images, 'dtype', '')} {tuple(getattr(images, 'shape', ()))}")
+    if not isinstance(labels, torch.Tensor) or labels.shape != (images.shape[0],):
+        raise ValueError(f"labels must be a ({images.shape[0]},) tensor, one per image, "
+                         f"got {tuple(getattr(labels, 'shape', ()))}")
+
+
+def _optimizer(name: str, parameters, lr: float, weight_decay: float) -> torch.optim.Optimizer:
+    if name == "adamw":
+        return torch.optim.AdamW(parameters, lr=lr, weight_decay=weight_decay)
+    if name == "sgd":
+        return torch.optim.SGD(parameters, lr=lr, momentum=0.9, weight_decay=weight_decay)
+    raise ValueError(f"optimizer must be 'adamw' or 'sgd', got {name!r}")
+
+
+def _schedule(name: str, optimizer: torch.optim.Optimizer, lr: float, total_steps: int):
+    if name == "onecycle":
+        return torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=lr, total_steps=total_steps)
+    if name == "cosine":
+        return torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=total_steps)
+    if name == "constant":
+        return torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: 1.0)
+    raise ValueError(f"schedule must be 'onecycle', 'cosine' or 'constant', got {name!r}")
+
+
+def save_checkpoint(path: str | os.PathLike, state: dict) -> Path:
+    """Write ``state`` (tensors, numbers, strings, lists, dicts) atomically: a crash never leaves half a file."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=target.parent, suffix=".partial")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            torch.save(state, stream)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def load_checkpoint(path: str | os.PathLike, device: str | torch.device = "cpu") -> dict:
+    """Read a checkpoint with ``weights_only=True`` (no arbitrary code runs on load)."""
+    return torch.load(Path(path), map_location=device, weights_only=True)
+
+
+def _batch_accuracy(outputs: Any, labels: torch.Tensor, n_classes: int) -> torch.Tensor | None:
+    if isinstance(outputs, torch.Tensor) and outputs.ndim == 2 and outputs.shape[1] == n_classes:
+        return (outputs.argmax(dim=1) == labels).sum()
+    return None
+
+
+@torch.inference_mode()
+def evaluate_accuracy(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, *, batch_size: int = 1000,
+                      device: str | torch.device = "auto", channels_last: bool = True) -> float:
+    """Classification accuracy of ``model`` (class scores as output) on uint8 images."""
+    chosen = pick_device(device)
+    was_training = model.training
+    model.eval()
+    correct = 0
+    for start in range(0, len(images), batch_size):
+        outputs = model(to_model_input(images[start:start + batch_size], chosen, channels_last))
+        correct += int((outputs.argmax(dim=1).cpu() == labels[start:start + batch_size]).sum())
+    model.train(was_training)
+    return correct / max(len(images), 1)
+
+
+def fit(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, loss_fn: LossFunction, *, epochs: int,
+        batch_size: int = 100, lr: float = 3e-3, weight_decay: float = 5e-4, optimizer: str = "adamw",
+        schedule: str = "onecycle", augmentation: Augmentation | None = None, device: str | torch.device = "auto",
+        seed: int = 0, validation: tuple[torch.Tensor, torch.Tensor] | None = None,
+        checkpoint: str | os.PathLike | None = None, resume: bool = False, progress: bool = True,
+        channels_last: bool = True, threads: int | None = None) -> list[dict]:
+    """Train ``model`` on in-memory uint8 images and return the per-epoch history.
+
+    ``loss_fn(outputs, labels)`` gets the model's output for a mini-batch
+    (class scores for the classification losses, codes for pairwise losses,
+    whose pairs come from the batch). ``schedule`` steps once per batch.
+    With ``checkpoint`` the state is saved after every epoch; ``resume=True``
+    continues from it. Each history entry holds ``epoch``, ``loss``,
+    ``accuracy`` (training, when the output is class scores, else None),
+    ``val_accuracy``, ``seconds``, ``images_per_second`` and ``lr``.
+    """
+    from tqdm.auto import tqdm
+
+    _check_training_data(images, labels)
+    if epochs < 1 or batch_size < 1:
+        raise ValueError(f"epochs and batch_size must be positive, got epochs={epochs}, batch_size={batch_size}")
+    if len(images) < batch_size:
+        raise ValueError(f"{len(images)} training images cannot fill one batch of {batch_size}; lower batch_size")
+    configure_threads(threads)
+    chosen = pick_device(device)
+    seed_everything(seed)
+    generator = torch.Generator().manual_seed(seed)
+    model.to(chosen)
+    if channels_last:
+        model.to(memory_format=torch.channels_last)
+    steps_per_epoch = len(images) // batch_size  # the last partial batch is dropped, as in most CNN trainers
+    opt = _optimizer(optimizer, model.parameters(), lr, weight_decay)
+    scheduler = _schedule(schedule, opt, lr, epochs * steps_per_epoch)
+    history: list[dict] = []
+    first_epoch = 0
+    if resume and checkpoint is not None and Path(checkpoint).exists():
+        state = load_checkpoint(checkpoint, chosen)
+        model.load_state_dict(state["model"])
+        opt.load_state_dict(state["optimizer"])
+        scheduler.load_state_dict(state["scheduler"])
+        generator.set_state(state["generator"])
+        torch.set_rng_state(state["torch_rng"])
+        history, first_epoch = list(state["history"]), int(state["epoch"])
+    data = images.to(chosen) if chosen.type == "cuda" else images
+    targets = labels.to(chosen)
+    n_classes = int(labels.max()) + 1
+    model.train()
+    for epoch in range(first_epoch, epochs):
+        started = time.perf_counter()
+        order = torch.randperm(len(images), generator=generator)
+        loss_sum = torch.zeros((), device=chosen)
+        correct_sum = torch.zeros((), device=chosen, dtype=torch.long)
+        has_accuracy = True
+        bar = tqdm(range(steps_per_epoch), desc=f"epoch {epoch + 1}/{epochs}", unit="batch",
+                   disable=not progress, leave=False)
+        for step in bar:
+            batch_index = order[step * batch_size:(step + 1) * batch_size]
+            batch = data[batch_index.to(data.device)]
+            if augmentation is not None:
+                batch = augment_batch(batch, augmentation, generator)
+            batch_labels = targets[batch_index.to(chosen)]
+            outputs = model(to_model_input(batch, chosen, channels_last))
+            loss = loss_fn(outputs, batch_labels)
+            if not torch.isfinite(loss):
+                raise FloatingPointError(f"loss became {loss.item()} at epoch {epoch + 1}, step {step + 1}; "
+                                         "lower the learning rate")
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            scheduler.step()
+            loss_sum += loss.detach() * len(batch_index)
+            correct = _batch_accuracy(outputs.detach() if isinstance(outputs, torch.Tensor) else outputs,
+                                      batch_labels, n_classes)
+            has_accuracy = has_accuracy and correct is not None
+            if correct is not None:
+                correct_sum += correct
+            if progress and step % 20 == 19:
+                seen = (step + 1) * batch_size
+                bar.set_postfix(loss=f"{loss_sum.item() / seen:.4f}",
+                                img_s=f"{seen / (time.perf_counter() - started):.0f}")
+        seconds = time.perf_counter() - started
+        seen = steps_per_epoch * batch_size
+        record = {"epoch": epoch + 1, "loss": loss_sum.item() / seen,
+                  "accuracy": correct_sum.item() / seen if has_accuracy else None,
+                  "val_accuracy": None, "seconds": seconds, "images_per_second": seen / seconds,
+                  "lr": scheduler.get_last_lr()[0]}
+        if validation is not None:
+            record["val_accuracy"] = evaluate_accuracy(model, *validation, device=chosen, channels_last=channels_last)
+            model.train()
+        history.append(record)
+        if progress:
+            extras = "" if record["val_accuracy"] is None else f", val acc {record['val_accuracy']:.4f}"
+            accuracy = "" if record["accuracy"] is None else f", acc {record['accuracy']:.4f}"
+            print(f"epoch {epoch + 1}/{epochs}: loss {record['loss']:.4f}{accuracy}{extras}, "
+                  f"{seconds:.1f} s, {record['images_per_second']:.0f} img/s")
+        if checkpoint is not None:
+            save_checkpoint(checkpoint, {"model": model.state_dict(), "optimizer": opt.state_dict(),
+                                         "scheduler": scheduler.state_dict(), "generator": generator.get_state(),
+                                         "torch_rng": torch.get_rng_state(), "history": history,
+                                         "epoch": epoch + 1, "seed": seed})
+    return history
+
+
+@dataclass
+class Encoded:
+    """A split pushed through a network: real-valued layer outputs and their binary codes.
+
+    features: (n, d) float32; codes: :class:`PackedCodes` of ``features > threshold``.
+    """
+
+    features: np.ndarray
+    codes: PackedCodes
+
+    @property
+    def bits(self) -> np.ndarray:
+        """The codes as a (n, d) {0,1} uint8 matrix."""
+        from .codes import unpack
+
+        return unpack(self.codes)
+
+
+@torch.inference_mode()
+def encode(model: nn.Module, images: torch.Tensor, *, layer: Callable[[nn.Module, torch.Tensor], torch.Tensor]
+           | None = None, threshold: float = 0.0, batch_size: int = 1000, device: str | torch.device = "auto",
+           channels_last: bool = True) -> Encoded:
+    """Encode uint8 images in batches without gradients (model in eval mode, restored afterwards).
+
+    ``layer(model, inputs)`` selects the real-valued outputs to hash (default:
+    ``model(inputs)``); ``threshold`` is 0 for sign-style layers and 0.5 for
+    sigmoid latent layers.
+    """
+    if not isinstance(images, torch.Tensor) or images.dtype != torch.uint8 or images.ndim != 4:
+        raise ValueError("images must be a (n, C, H, W) uint8 tensor")
+    chosen = pick_device(device)
+    was_training = model.training
+    model.eval()
+    model.to(chosen)
+    blocks = []
+    for start in range(0, len(images), batch_size):
+        inputs = to_model_input(images[start:start + batch_size], chosen, channels_last)
+        outputs = model(inputs) if layer is None else layer(model, inputs)
+        blocks.append(outputs.float().reshape(len(inputs), -1).cpu().numpy())
+    model.train(was_training)
+    features = np.concatenate(blocks) if blocks else np.empty((0, 0), np.float32)
+    if math.prod(features.shape) and not np.all(np.isfinite(features)):
+        raise ValueError("the network produced NaN/inf outputs; check the checkpoint or training run")
+    return Encoded(features=features, codes=pack(binarize(features, threshold)))
