@@ -28,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -259,6 +260,10 @@ def _folder_manifest(folder: Path) -> tuple[list[str], list[tuple[Path, int]], s
 
 
 DECODE_CHUNK = 1024  # files per batched decode call
+# torchvision 0.29 announces that its decoders will move to torchcodec; they are still the fastest
+# JPEG path here (batched libjpeg-turbo). Only that notice is silenced.
+warnings.filterwarnings("ignore", message="The image decoding and encoding capabilities of TorchVision",
+                        category=DeprecationWarning)
 
 
 def _read_checked(path: Path) -> torch.Tensor:

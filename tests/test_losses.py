@@ -1,0 +1,41 @@
+import pytest
+import torch
+
+from hashlib_core.losses import dsh_pairwise_loss
+
+
+def test_dsh_loss_by_hand_on_two_pairs():
+    outputs = torch.tensor([[1.0, 1.0], [1.0, -1.0], [1.0, 1.0]])
+    labels = torch.tensor([0, 1, 0])
+    # pairs (0,1): dissimilar, d2=4, margin 4 -> 0; (0,2): similar, d2=0 -> 0; (1,2): dissimilar, d2=4 -> 0
+    assert dsh_pairwise_loss(outputs, labels).item() == pytest.approx(0.0)
+    # margin 6: each dissimilar pair adds 1/2 * (6 - 4) = 1, mean over 3 pairs = 2/3
+    assert dsh_pairwise_loss(outputs, labels, margin=6.0).item() == pytest.approx(2 / 3)
+
+
+def test_dsh_loss_equals_the_mean_of_eq1_over_all_in_batch_pairs():
+    torch.manual_seed(0)
+    outputs, labels = torch.randn(7, 12), torch.randint(0, 3, (7,))
+    alpha, margin = 0.01, 24.0
+    terms = []
+    for i in range(7):
+        for j in range(i + 1, 7):
+            squared = (outputs[i] - outputs[j]).pow(2).sum()
+            y = float(labels[i] != labels[j])
+            regulariser = (outputs[i].abs() - 1).abs().sum() + (outputs[j].abs() - 1).abs().sum()
+            terms.append(0.5 * (1 - y) * squared + 0.5 * y * torch.clamp(margin - squared, min=0)
+                         + alpha * regulariser)
+    assert dsh_pairwise_loss(outputs, labels).item() == pytest.approx(torch.stack(terms).mean().item(), rel=1e-5)
+
+
+def test_dsh_loss_has_finite_gradients_with_identical_outputs():
+    outputs = torch.ones(4, 8, requires_grad=True)
+    dsh_pairwise_loss(outputs, torch.tensor([0, 0, 1, 1])).backward()
+    assert torch.isfinite(outputs.grad).all()
+
+
+def test_dsh_loss_rejects_bad_shapes():
+    with pytest.raises(ValueError, match="at least two"):
+        dsh_pairwise_loss(torch.zeros(1, 4), torch.zeros(1, dtype=torch.long))
+    with pytest.raises(ValueError, match="outputs must be"):
+        dsh_pairwise_loss(torch.zeros(3, 4), torch.zeros(2, dtype=torch.long))

@@ -1,0 +1,135 @@
+import numpy as np
+import pytest
+import torch
+
+from hashlib_core.codes import binarize, unpack
+from hashlib_core.losses import classification_loss, dsh_pairwise_loss
+from hashlib_core.nets import build_from_notation
+from hashlib_core import train as train_module
+from hashlib_core.runtime import pick_device
+from hashlib_core.train import Augmentation, augment_batch, encode, fit, load_checkpoint
+
+TINY = "1x8x8-4C3P1-MP2S2-H6-D0.5-H3"
+
+
+@pytest.fixture
+def tiny_data():
+    generator = torch.Generator().manual_seed(0)
+    labels = torch.arange(60) % 3
+    images = torch.randint(0, 60, (60, 1, 8, 8), dtype=torch.uint8, generator=generator)
+    images[:, :, :4] += (labels * 60).to(torch.uint8)[:, None, None, None]  # learnable class signal
+    return images, labels
+
+
+def _weights(model):
+    return torch.cat([value.flatten().float() for value in model.state_dict().values()])
+
+
+def _train(tiny_data, seed=0, **options):
+    torch.manual_seed(0)
+    model = build_from_notation(TINY)
+    history = fit(model, *tiny_data, classification_loss, batch_size=20, progress=False, device="cpu",
+                  seed=seed, **{"epochs": 2, "augmentation": Augmentation(1, True), **options})
+    return model, history
+
+
+def test_two_runs_with_the_same_seed_give_identical_weights(tiny_data):
+    first, _ = _train(tiny_data, seed=5)
+    second, _ = _train(tiny_data, seed=5)
+    other, _ = _train(tiny_data, seed=6)
+    assert torch.equal(_weights(first), _weights(second))
+    assert not torch.equal(_weights(first), _weights(other))
+
+
+def test_resuming_after_an_interruption_equals_training_straight_through(tiny_data, tmp_path, monkeypatch):
+    straight, straight_history = _train(tiny_data, epochs=3)
+    checkpoint = tmp_path / "run.pt"
+
+    class Crash(Exception):
+        pass
+
+    original = train_module.save_checkpoint
+
+    def save_then_crash(path, state):
+        original(path, state)
+        if state["epoch"] == 2:
+            raise Crash  # as if the machine died right after epoch 2 was saved
+
+    monkeypatch.setattr(train_module, "save_checkpoint", save_then_crash)
+    with pytest.raises(Crash):
+        _train(tiny_data, epochs=3, checkpoint=checkpoint)
+    monkeypatch.setattr(train_module, "save_checkpoint", original)
+    assert load_checkpoint(checkpoint)["epoch"] == 2
+    assert not list(tmp_path.glob("*.partial"))  # atomic writes leave no half files
+    resumed, history = _train(tiny_data, epochs=3, checkpoint=checkpoint, resume=True)
+    assert torch.equal(_weights(resumed), _weights(straight))
+    assert [record["epoch"] for record in history] == [1, 2, 3]
+    assert history[-1]["loss"] == pytest.approx(straight_history[-1]["loss"])
+
+
+def test_history_records_loss_accuracy_time_and_speed(tiny_data):
+    _, history = _train(tiny_data, epochs=3, validation=tiny_data)
+    assert [record["epoch"] for record in history] == [1, 2, 3]
+    for record in history:
+        assert record["loss"] > 0 and 0 <= record["accuracy"] <= 1 and 0 <= record["val_accuracy"] <= 1
+        assert record["seconds"] > 0 and record["images_per_second"] > 0
+    assert history[-1]["loss"] < history[0]["loss"]
+
+
+def test_pairwise_loss_trains_on_in_batch_pairs_and_reports_no_accuracy(tiny_data):
+    torch.manual_seed(0)
+    model = build_from_notation("1x8x8-4C3P1-MP2S2-H6")  # outputs 6 real values: the code layer
+    history = fit(model, *tiny_data, dsh_pairwise_loss, epochs=10, batch_size=20, lr=1e-2, schedule="constant",
+                  progress=False, device="cpu")
+    assert all(record["accuracy"] is None for record in history)
+    assert history[-1]["loss"] < history[0]["loss"]
+
+
+def test_augmentation_crops_a_window_of_the_padded_image_and_flips():
+    generator = torch.Generator().manual_seed(1)
+    batch = torch.randint(0, 256, (16, 3, 6, 6), dtype=torch.uint8, generator=generator)
+    assert torch.equal(augment_batch(batch, Augmentation(0, False), generator), batch)
+    flipped = augment_batch(batch, Augmentation(0, True), generator)
+    same = [torch.equal(flipped[i], batch[i]) for i in range(16)]
+    mirrored = [torch.equal(flipped[i], batch[i].flip(-1)) for i in range(16)]
+    assert all(s or m for s, m in zip(same, mirrored)) and any(same) and any(mirrored)
+    cropped = augment_batch(batch, Augmentation(2, False), generator)
+    padded = torch.nn.functional.pad(batch, (2, 2, 2, 2))
+    for i in range(16):
+        windows = [padded[i, :, r:r + 6, c:c + 6] for r in range(5) for c in range(5)]
+        assert any(torch.equal(cropped[i], window) for window in windows)
+    assert cropped.dtype == torch.uint8 and cropped.shape == batch.shape
+
+
+def test_encode_returns_layer_outputs_and_their_packed_codes(tiny_data):
+    model, _ = _train(tiny_data, epochs=1)
+    model.train()
+    encoded = encode(model, tiny_data[0], layer=lambda net, x: net.forward_layers(x)["fc1"], batch_size=7)
+    assert encoded.features.shape == (60, 6) and encoded.features.dtype == np.float32
+    np.testing.assert_array_equal(unpack(encoded.codes), binarize(encoded.features))
+    assert model.training  # the mode is restored
+    again = encode(model, tiny_data[0], layer=lambda net, x: net.forward_layers(x)["fc1"], threshold=0.5)
+    np.testing.assert_array_equal(again.bits, binarize(encoded.features, 0.5))  # eval mode: no dropout noise
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda data: fit(build_from_notation(TINY), data[0].float(), data[1], classification_loss, epochs=1),
+     "uint8 tensor"),
+    (lambda data: fit(build_from_notation(TINY), data[0], data[1][:5], classification_loss, epochs=1),
+     "one per image"),
+    (lambda data: fit(build_from_notation(TINY), data[0], data[1], classification_loss, epochs=1, batch_size=500),
+     "cannot fill one batch"),
+    (lambda data: fit(build_from_notation(TINY), data[0], data[1], classification_loss, epochs=0), "positive"),
+    (lambda data: fit(build_from_notation(TINY), data[0], data[1], classification_loss, epochs=1,
+                      batch_size=20, optimizer="lbfgs", progress=False), "optimizer must be"),
+])
+def test_bad_training_requests_get_a_clear_error(tiny_data, call, message):
+    with pytest.raises(ValueError, match=message):
+        call(tiny_data)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the message on machines without a GPU")
+def test_asking_for_cuda_without_a_gpu_is_a_clear_error():
+    with pytest.raises(ValueError, match="no CUDA GPU"):
+        pick_device("cuda")
+    assert pick_device("auto").type == "cpu"
