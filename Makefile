@@ -5,7 +5,7 @@
 #   make test                          core tests, notebook tests (nbval) and a warnings-as-errors book build
 #   make chapter NAME=cnnbh ARGS="-p profile paper -p dataset cifar10"
 #                                      execute one chapter with papermill into book/NAME.ipynb
-#   make bench                         print the retrieval/metrics speed figures
+#   make bench DATA_ROOT=~/data        print the retrieval, training and data-loading speed figures
 #   make env                           just create .venv
 
 PYTHON ?= python3
@@ -39,6 +39,8 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_retrieval.py
+	$(PY) benchmarks/bench_training.py $(if $(DATA_ROOT),--data-root $(DATA_ROOT))
+	$(PY) benchmarks/bench_data.py $(if $(DATA_ROOT),--data-root $(DATA_ROOT))
 
 clean:
 	rm -rf _build .pytest_cache
