@@ -307,7 +307,7 @@ def read_image_folder(folder: str | os.PathLike, *, cache: bool = True, cache_di
     stored under ``cache_dir`` (default :func:`resolve_cache_dir`), keyed by the
     folder's path and a checksum of its file names, sizes and times.
     """
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
 
     folder = Path(folder)
     if not folder.is_dir():

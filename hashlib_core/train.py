@@ -160,7 +160,7 @@ def fit(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, loss_fn: L
     ``accuracy`` (training, when the output is class scores, else None),
     ``val_accuracy``, ``seconds``, ``images_per_second`` and ``lr``.
     """
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
 
     _check_training_data(images, labels)
     if epochs < 1 or batch_size < 1:

@@ -110,7 +110,7 @@ def gist_descriptors(images, *, orientations_per_scale: Sequence[int] = (8, 8, 8
     The inverse FFT runs along one axis, is cropped to the image rows, then
     along the other, and filters go in groups, so the working set stays in cache.
     """
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
 
     array = images if isinstance(images, torch.Tensor) else torch.from_numpy(np.ascontiguousarray(as_numpy(images)))
     if array.ndim == 4:

@@ -1,0 +1,116 @@
+import numpy as np
+import pytest
+import torch
+
+from hashlib_core.baselines import BASELINES, ITQ, KSH, LSH, PCAH, SphericalHashing, make_baseline
+from hashlib_core.baselines.evaluation import evaluate_baseline
+from hashlib_core.baselines.gist import _block_means, _prefilter, _symmetric_pad, gabor_bank, gist_descriptors
+from hashlib_core.metrics import hamming_map
+from hashlib_core.protocols import make_protocol
+
+
+def _blobs(n=1200, classes=4, dims=16, spread=1.0, seed=0):
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(classes, dims)) * 3
+    labels = rng.integers(0, classes, n)
+    return centres[labels] + spread * rng.normal(size=(n, dims)), labels
+
+
+@pytest.mark.parametrize("name", list(BASELINES))
+def test_every_method_gives_deterministic_binary_codes_of_the_right_shape(name):
+    features, labels = _blobs()
+    options = {"n_labeled": 300, "n_anchors": 50} if name == "ksh" else {}
+    first = make_baseline(name, 12, seed=3, **options).fit(features, labels).encode(features[:50])
+    again = make_baseline(name, 12, seed=3, **options).fit(features, labels).encode(features[:50])
+    assert first.shape == (50, 12) and first.dtype == np.uint8 and set(np.unique(first)) <= {0, 1}
+    np.testing.assert_array_equal(first, again)
+
+
+@pytest.mark.parametrize("method", [PCAH, ITQ])
+def test_pca_based_bits_are_balanced_on_gaussian_data(method):
+    features = np.random.default_rng(0).normal(size=(4000, 32)) @ np.random.default_rng(1).normal(size=(32, 32))
+    codes = method(16, seed=0).fit(features).encode(features)
+    assert np.abs(codes.mean(axis=0) - 0.5).max() < 0.05
+
+
+def test_itq_quantization_loss_never_increases():
+    features, _ = _blobs(dims=24)
+    losses = ITQ(16, seed=0).fit(features).quantization_loss_
+    assert len(losses) == 50
+    assert all(later <= earlier + 1e-6 for earlier, later in zip(losses, losses[1:]))
+    assert losses[-1] < losses[0]
+
+
+def test_ksh_beats_lsh_on_a_separable_synthetic_set():
+    features, labels = _blobs(n=1500, classes=5, dims=20, spread=2.5)
+    train, query, database = slice(0, 1000), slice(1000, 1200), slice(0, 1000)
+    scores = {}
+    for name, model in (("lsh", LSH(16, seed=0)), ("ksh", KSH(16, seed=0, n_labeled=600, n_anchors=100))):
+        model.fit(features[train], labels[train])
+        scores[name] = hamming_map(model.encode(features[query]), model.encode(features[database]),
+                                   labels[query], labels[database])
+    assert scores["ksh"] > scores["lsh"] + 0.1
+
+
+def test_spheres_each_hold_half_of_the_training_points():
+    features, _ = _blobs(n=800)
+    codes = SphericalHashing(10, seed=0).fit(features).encode(features)
+    np.testing.assert_allclose(codes.mean(axis=0), 0.5, atol=0.01)
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda x, y: PCAH(20).fit(x[:, :8]), "at most 8 bits"),
+    (lambda x, y: ITQ(30).fit(x[:12]), "at most 12 bits"),
+    (lambda x, y: LSH(8).fit(x[:1]), "at least 2 training samples"),
+    (lambda x, y: LSH(8).fit(x).encode(x[:, :5]), "fitted on 16-dimensional"),
+    (lambda x, y: LSH(8).encode(x), "not fitted yet"),
+    (lambda x, y: KSH(8).fit(x), "supervised: pass labels"),
+    (lambda x, y: KSH(8).fit(x, y[:10]), "labels must be"),
+    (lambda x, y: LSH(0), "positive integer"),
+    (lambda x, y: LSH(4).fit(np.full((5, 3), np.nan)), "finite"),
+    (lambda x, y: make_baseline("bre", 8), "unknown baseline 'bre'"),
+])
+def test_bad_requests_get_a_clear_value_error(call, message):
+    features, labels = _blobs(n=100)
+    with pytest.raises(ValueError, match=message):
+        call(features, labels)
+
+
+def _reference_gist(image: torch.Tensor, orientations=(8, 8, 8, 8), blocks=4, boundary=32) -> torch.Tensor:
+    """LMgist's gistGabor written plainly: full 2-D inverse FFT per filter, then crop."""
+    image = 255 * (image - image.min()) / (image.max() - image.min())
+    filtered = _symmetric_pad(_prefilter(image[None], 4.0), boundary)
+    bank = gabor_bank(orientations, filtered.shape[-1])
+    responses = torch.fft.ifft2(torch.fft.fft2(filtered) * bank).abs()
+    size = image.shape[-1]
+    return _block_means(responses[None, :, boundary:boundary + size, boundary:boundary + size], blocks).reshape(-1)
+
+
+def test_gist_matches_a_plain_implementation_of_lmgist():
+    images = torch.randint(0, 256, (3, 3, 32, 32), dtype=torch.uint8, generator=torch.Generator().manual_seed(0))
+    fast = gist_descriptors(images, boundary=32, batch_size=2, filter_group=3)
+    for row, image in enumerate(images):
+        np.testing.assert_allclose(fast[row], _reference_gist(image.float().mean(0)).numpy(), rtol=2e-3, atol=1e-5)
+
+
+def test_gist_dimensions_and_invariance_to_brightness_and_contrast():
+    images = torch.randint(20, 200, (4, 1, 32, 32), dtype=torch.uint8, generator=torch.Generator().manual_seed(1))
+    assert gist_descriptors(images).shape == (4, 512)
+    assert gist_descriptors(images, orientations_per_scale=(8, 8, 4)).shape == (4, 320)
+    brighter = (images.float() * 1.2 + 10).round().to(torch.uint8)  # affine change, rescaled away by LMgist
+    np.testing.assert_allclose(gist_descriptors(brighter), gist_descriptors(images), rtol=0.05, atol=2e-3)
+    assert np.isfinite(gist_descriptors(torch.full((1, 1, 32, 32), 7, dtype=torch.uint8))).all()
+    with pytest.raises(ValueError, match="square"):
+        gist_descriptors(torch.zeros(1, 1, 32, 20, dtype=torch.uint8))
+
+
+def test_evaluate_baseline_reports_map_and_timings():
+    features, labels = _blobs(n=2000, classes=4)
+    is_test = np.arange(2000) >= 1600
+    protocol = make_protocol("cnnh", labels, is_test, queries_per_class=20, train_per_class=100,
+                             validation_per_class=0)
+    row = evaluate_baseline("itq-cca", 8, features, labels, protocol)
+    assert row["fit_on"] == "train" and row["fit_samples"] == 400
+    assert 0.9 < row["value"] <= 1.0 and 0.9 < row["value_expected_ties"] <= 1.0
+    assert row["fit_seconds"] >= 0 and row["encode_seconds"] >= 0
+    assert evaluate_baseline("lsh", 8, features, labels, protocol)["fit_on"] == "database"
