@@ -41,6 +41,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_retrieval.py
 	$(PY) benchmarks/bench_training.py $(if $(DATA_ROOT),--data-root $(DATA_ROOT))
 	$(PY) benchmarks/bench_data.py $(if $(DATA_ROOT),--data-root $(DATA_ROOT))
+	$(if $(DATA_ROOT),$(PY) benchmarks/bench_baselines.py --data-root $(DATA_ROOT))
 
 clean:
 	rm -rf _build .pytest_cache
