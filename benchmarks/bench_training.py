@@ -19,10 +19,11 @@ from torch.nn import functional as F
 from hashlib_core.data import DatasetNotFoundError, load_dataset
 from hashlib_core.losses import classification_loss
 from hashlib_core.nets import build_from_notation
+from hashlib_core.nets.cnnbh import cifar_notation
 from hashlib_core.runtime import configure_threads, environment_record
 from hashlib_core.train import Augmentation, fit
 
-CIFAR_48 = "3x32x32-32C3P1-32C1P0-MP3S2-D0.5-32C3P1-32C3P1-MP3S2-D0.5-64C3P1-64C3P1-MP3S2-D0.5-H48-D0.5-H10"
+CIFAR_48 = cifar_notation(48)
 
 
 def bare_loop(images: torch.Tensor, labels: torch.Tensor, epochs: int, batch_size: int) -> float:

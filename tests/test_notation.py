@@ -53,3 +53,14 @@ def test_parser_reads_every_token_kind():
 def test_bad_notation_gets_a_clear_error(spec, message):
     with pytest.raises(ValueError, match=message):
         build_from_notation(spec)
+
+
+def test_cnnbh_builders_follow_table_2_and_expose_the_knob():
+    from hashlib_core.nets.cnnbh import cifar_notation, cnnbh_cifar, cnnbh_mnist, knob_outputs, pool3_outputs
+
+    assert cifar_notation(12).endswith("H12-D0.2-H10") and cifar_notation(48).endswith("H48-D0.5-H10")
+    assert cifar_notation(8).endswith("H8-D0-H10")
+    with pytest.raises(ValueError, match="pass dropout"):
+        cifar_notation(20)
+    assert knob_outputs(cnnbh_mnist(24), torch.zeros(3, 1, 28, 28)).shape == (3, 24)
+    assert pool3_outputs(cnnbh_cifar(32), torch.zeros(2, 3, 32, 32)).shape == (2, 1024)
