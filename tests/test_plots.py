@@ -1,0 +1,42 @@
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hashlib_core.plots import activation_overview, curves, ours_vs_published, retrieval_grid
+
+
+def test_curves_draws_one_line_per_series_with_shared_or_own_x():
+    figure = curves([12, 24, 48], {"ours": [0.5, 0.6, 0.7], "paper": ([12, 48], [0.4, 0.6])},
+                    xlabel="bits", ylabel="mAP", styles={"paper": "--x"})
+    lines = figure.axes[0].get_lines()
+    assert [line.get_label() for line in lines] == ["ours", "paper"]
+    assert list(lines[1].get_xdata()) == [12, 48]
+
+
+def test_retrieval_grid_frames_hits_green_and_misses_red():
+    queries = np.zeros((2, 1, 8, 8), np.uint8)
+    results = np.zeros((2, 3, 1, 8, 8), np.uint8)
+    relevant = np.array([[True, False, True], [False, False, True]])
+    figure = retrieval_grid(queries, results, relevant)
+    assert len(figure.axes) == 8
+    colours = [axis.spines["top"].get_edgecolor() for axis in figure.axes[1:4]]
+    assert colours[0] != colours[1] and colours[0] == colours[2]
+    with pytest.raises(ValueError, match="shapes disagree"):
+        retrieval_grid(queries, results, relevant[:, :2])
+
+
+def test_activation_overview_shows_histogram_and_per_bit_share():
+    outputs = np.column_stack([np.ones(10), -np.ones(10), np.r_[np.ones(5), -np.ones(5)]])
+    figure = activation_overview(outputs)
+    heights = [patch.get_height() for patch in figure.axes[1].patches]
+    assert heights == [1.0, 0.0, 0.5]
+
+
+def test_ours_vs_published_has_a_panel_per_source():
+    table = pd.DataFrame({"source": ["A", "A", "B"], "method": ["lsh", "lsh", "itq"], "bits": [12, 24, 16],
+                          "ours": [0.1, 0.2, 0.3], "published": [0.1, 0.2, 0.25], "metric": ["mAP"] * 3})
+    assert len(ours_vs_published(table).axes) == 2
