@@ -114,3 +114,15 @@ def test_evaluate_baseline_reports_map_and_timings():
     assert 0.9 < row["value"] <= 1.0 and 0.9 < row["value_expected_ties"] <= 1.0
     assert row["fit_seconds"] >= 0 and row["encode_seconds"] >= 0
     assert evaluate_baseline("lsh", 8, features, labels, protocol)["fit_on"] == "database"
+
+
+@pytest.mark.parametrize("size, pad", [(32, 16), (28, 32), (5, 12), (4, 0)])
+def test_symmetric_padding_matches_numpy_for_any_pad(size, pad):
+    images = torch.arange(2 * size * size, dtype=torch.float32).reshape(2, size, size)
+    expected = np.pad(images.numpy(), ((0, 0), (pad, pad), (pad, pad)), mode="symmetric")
+    np.testing.assert_array_equal(_symmetric_pad(images, pad).numpy(), expected)
+
+
+def test_gist_with_a_boundary_wider_than_the_image():
+    images = torch.randint(0, 256, (2, 1, 28, 28), dtype=torch.uint8, generator=torch.Generator().manual_seed(2))
+    assert np.isfinite(gist_descriptors(images, boundary=32)).all()

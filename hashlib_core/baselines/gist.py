@@ -52,12 +52,17 @@ def gabor_bank(orientations_per_scale: Sequence[int], size: int) -> torch.Tensor
     return torch.stack(bank).float()
 
 
+def _symmetric_index(size: int, pad: int) -> torch.Tensor:
+    """Source rows of a symmetric padding: reflect with period 2 * size, so any pad works."""
+    positions = torch.arange(-pad, size + pad) % (2 * size)
+    return torch.where(positions >= size, 2 * size - 1 - positions, positions)
+
+
 def _symmetric_pad(images: torch.Tensor, pad: int) -> torch.Tensor:
-    """MATLAB ``padarray(..., 'symmetric')``: mirror including the edge pixel."""
-    top, bottom = images[:, :pad].flip(1), images[:, -pad:].flip(1)
-    images = torch.cat([top, images, bottom], dim=1)
-    left, right = images[:, :, :pad].flip(2), images[:, :, -pad:].flip(2)
-    return torch.cat([left, images, right], dim=2)
+    """MATLAB ``padarray(..., 'symmetric')`` of (B, H, W): mirror including the edge pixel, any pad size."""
+    rows = _symmetric_index(images.shape[1], pad)
+    cols = _symmetric_index(images.shape[2], pad)
+    return images[:, rows][:, :, cols]
 
 
 def _gaussian_transfer(size: int, cutoff: float) -> torch.Tensor:
