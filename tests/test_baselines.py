@@ -126,3 +126,18 @@ def test_symmetric_padding_matches_numpy_for_any_pad(size, pad):
 def test_gist_with_a_boundary_wider_than_the_image():
     images = torch.randint(0, 256, (2, 1, 28, 28), dtype=torch.uint8, generator=torch.Generator().manual_seed(2))
     assert np.isfinite(gist_descriptors(images, boundary=32)).all()
+
+
+def test_run_validation_smoke_job_reproduces_every_published_cell():
+    from hashlib_core.baselines.evaluation import run_validation, validation_jobs
+
+    jobs = validation_jobs("smoke")
+    for job in jobs:
+        job["method_options"] = {"ksh": {"n_labeled": 200, "n_anchors": 50}}
+    rows, runs = run_validation(jobs, progress=False)
+    expected = {(method, bits) for method, per_bits in jobs[0]["entry"]["values"].items() for bits in per_bits}
+    assert {(row["method"], row["bits"]) for row in rows} == expected
+    assert all(0 <= row["value"] <= 1 and row["dataset"] == "mnist5k" for row in rows)
+    assert set(runs["mnist5k"]["stages"]) == {"pixels features", jobs[0]["entry"]["source"]}
+    with pytest.raises(ValueError, match="profile must be"):
+        validation_jobs("full")

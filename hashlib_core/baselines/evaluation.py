@@ -13,7 +13,7 @@ from ..metrics import hamming_map
 from ..protocols import Protocol, make_protocol
 from . import make_baseline
 
-__all__ = ["FIT_SPLIT", "evaluate_baseline", "reproduce_published", "validation_jobs"]
+__all__ = ["FIT_SPLIT", "evaluate_baseline", "reproduce_published", "validation_jobs", "run_validation"]
 
 # CNNBH, Sec. 4: "For LSH and KSH, all the data except the query set were training set"; the other
 # methods learn from the protocol's training images.
@@ -88,3 +88,34 @@ def validation_jobs(profile: str) -> list[dict]:
                  "protocol_settings": {"queries_per_class": 20, "train_per_class": 200, "validation_per_class": 0},
                  "method_options": {"ksh": {"n_labeled": 500, "n_anchors": 100}}}]
     raise ValueError(f"profile must be 'smoke' or 'paper', got {profile!r}")
+
+
+def run_validation(jobs: list[dict], data_root=None, *, seed: int = 0, progress: bool = True):
+    """Run :func:`validation_jobs` entries: load each dataset once, compute (or read) its features, reproduce.
+
+    Returns ``(rows, runs)``: one row per (entry, method, bits) with ``dataset``
+    and ``metric`` added, and per dataset name ``{"data", "stages" (seconds per
+    stage), "protocols" (describe() per source), "protocol_objects"}``.
+    """
+    from ..data import load_dataset
+    from ..features import dataset_features
+
+    rows, runs = [], {}
+    for job in jobs:
+        run = runs.setdefault(job["dataset"], {"data": load_dataset(job["dataset"], data_root, progress=progress),
+                                               "stages": {}, "protocols": {}, "protocol_objects": {}})
+        features, feature_seconds = dataset_features(run["data"], job["feature"], progress=progress)
+        run["stages"][f"{job['feature']} features"] = feature_seconds
+        started = time.perf_counter()
+        source = job["entry"]["source"]
+        protocol, entry_rows = reproduce_published(job["entry"], features, run["data"].labels.numpy(),
+                                                   run["data"].is_test.numpy(), seed=seed,
+                                                   protocol_settings=job["protocol_settings"],
+                                                   method_options=job["method_options"], progress=progress)
+        run["stages"][source] = time.perf_counter() - started
+        run["protocols"][source] = protocol.describe()
+        run["protocol_objects"][source] = protocol
+        rows += [{**row, "dataset": job["dataset"], "metric": job["entry"]["metric"]} for row in entry_rows]
+        print(f"{source} on {job['dataset']}: {len(entry_rows)} runs, {run['stages'][source]:.1f} s; "
+              f"protocol checksum {protocol.checksum[:12]}")
+    return rows, runs
