@@ -3,7 +3,7 @@
 #
 #   make book                          render the book to _build/html (runs missing chapters on the embedded data)
 #   make test                          core tests, notebook tests (nbval) and a warnings-as-errors book build
-#   make chapter NAME=cnnbh ARGS="-p profile paper -p dataset cifar10"
+#   make chapter NAME=cnnbh ARGS="-p profile paper -p datasets [cifar10]"
 #                                      execute one chapter with papermill into book/NAME.ipynb
 #   make bench DATA_ROOT=~/data        print the retrieval, training and data-loading speed figures
 #   make env                           just create .venv

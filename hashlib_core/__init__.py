@@ -9,6 +9,7 @@ Modules, in the order the book introduces them:
   precision within a radius, PR over radius -- formulas in the docstrings;
 * ``data`` and ``protocols``: datasets as uint8 tensors, named seeded splits;
 * ``train``: the one training loop and ``encode``; ``nets``, ``losses``;
+* ``cnnbh``: the CNN Based Hashing experiment (profiles, training per code length);
 * ``baselines`` and ``features``: GIST and the classic hashing methods;
 * ``evaluation``, ``results``, ``published``, ``plots``: what chapters report.
 """

@@ -7,7 +7,7 @@ ours next to it under the same conditions.
 
 from __future__ import annotations
 
-__all__ = ["PUBLISHED_BASELINES"]
+__all__ = ["PUBLISHED_BASELINES", "CNNBH_TABLE1", "CNNBH_TABLE3"]
 
 # Each entry: source, dataset, the feature we feed the methods, protocol, metric, map depth (None = full
 # ranking), values per method as {method: {bits: mAP}} on the 0..1 scale, and what the source leaves open.
@@ -31,3 +31,31 @@ PUBLISHED_BASELINES = [
      "values": {"itq-cca": {12: 0.264, 32: 0.288, 48: 0.295}},
      "note": "the release lists ITQ-CCA under the CNNH setting (1,000 queries, 5,000 labelled training images)"},
 ]
+
+# Guo & Li (CNNBH), Table 1: mAP of Hamming ranking, `cnnh` protocol, quoted as printed (CNNH/CNNH+ numbers are
+# quoted there from Xia et al.; KSH, BRE and LSH ran on 512-d GIST for CIFAR-10 and raw pixels for MNIST).
+CNNBH_TABLE1 = {
+    "mnist": {"CNNBH": {12: 0.946, 24: 0.952, 32: 0.953, 48: 0.939},
+              "CNNH+": {12: 0.969, 24: 0.975, 32: 0.971, 48: 0.975},
+              "CNNH": {12: 0.957, 24: 0.963, 32: 0.956, 48: 0.960},
+              "KSH": {12: 0.872, 24: 0.891, 32: 0.897, 48: 0.900},
+              "BRE": {12: 0.515, 24: 0.593, 32: 0.613, 48: 0.634},
+              "LSH": {12: 0.187, 24: 0.209, 32: 0.235, 48: 0.243}},
+    "cifar10": {"CNNBH": {12: 0.532, 24: 0.564, 32: 0.610, 48: 0.617},
+                "CNNH+": {12: 0.465, 24: 0.521, 32: 0.521, 48: 0.532},
+                "CNNH": {12: 0.439, 24: 0.511, 32: 0.509, 48: 0.522},
+                "KSH": {12: 0.303, 24: 0.337, 32: 0.346, 48: 0.356},
+                "BRE": {12: 0.159, 24: 0.181, 32: 0.193, 48: 0.196},
+                "LSH": {12: 0.121, 24: 0.126, 32: 0.120, 48: 0.120}},
+}
+
+# Guo & Li (CNNBH), Table 3: precision of the top 500 and 1500 on CIFAR-10 with the 32-bit model ("H32").
+# The paper prints only the top-1500 value for CNNBH.
+CNNBH_TABLE3 = {
+    "CNNBH": {500: None, 1500: 0.6817},
+    "L2_fc": {500: 0.6150, 1500: 0.5888},
+    "L2_fc+": {500: 0.6262, 1500: 0.6051},
+    "Pool3 + KSH": {500: 0.6702, 1500: 0.6788},
+    "Pool3 + LSH": {500: 0.3933, 1500: 0.3464},
+    "GIST-320 + LSH": {500: 0.2060, 1500: 0.1877},
+}

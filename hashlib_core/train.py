@@ -93,14 +93,17 @@ def _optimizer(name: str, parameters, lr: float, weight_decay: float) -> torch.o
     raise ValueError(f"optimizer must be 'adamw' or 'sgd', got {name!r}")
 
 
-def _schedule(name: str, optimizer: torch.optim.Optimizer, lr: float, total_steps: int):
+def _schedule(name: str | Callable, optimizer: torch.optim.Optimizer, lr: float, total_steps: int):
+    if callable(name):
+        return name(optimizer, total_steps)
     if name == "onecycle":
         return torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=lr, total_steps=total_steps)
     if name == "cosine":
         return torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=total_steps)
     if name == "constant":
         return torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: 1.0)
-    raise ValueError(f"schedule must be 'onecycle', 'cosine' or 'constant', got {name!r}")
+    raise ValueError(f"schedule must be 'onecycle', 'cosine', 'constant' or a callable "
+                     f"(optimizer, total_steps) -> scheduler, got {name!r}")
 
 
 def save_checkpoint(path: str | os.PathLike, state: dict) -> Path:
@@ -146,17 +149,23 @@ def evaluate_accuracy(model: nn.Module, images: torch.Tensor, labels: torch.Tens
 
 def fit(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, loss_fn: LossFunction, *, epochs: int,
         batch_size: int = 100, lr: float = 3e-3, weight_decay: float = 5e-4, optimizer: str = "adamw",
-        schedule: str = "onecycle", augmentation: Augmentation | None = None, device: str | torch.device = "auto",
+        schedule: str | Callable = "onecycle", ema_decay: float | None = None,
+        augmentation: Augmentation | None = None, device: str | torch.device = "auto",
         seed: int = 0, validation: tuple[torch.Tensor, torch.Tensor] | None = None,
         checkpoint: str | os.PathLike | None = None, resume: bool = False, progress: bool = True,
+        log_every: int = 1,
         channels_last: bool = True, threads: int | None = None) -> list[dict]:
     """Train ``model`` on in-memory uint8 images and return the per-epoch history.
 
     ``loss_fn(outputs, labels)`` gets the model's output for a mini-batch
     (class scores for the classification losses, codes for pairwise losses,
-    whose pairs come from the batch). ``schedule`` steps once per batch.
+    whose pairs come from the batch). ``schedule`` steps once per batch: a
+    name, or ``schedule(optimizer, total_steps)`` returning a scheduler.
+    ``ema_decay`` keeps an exponential moving average of the weights (updated
+    every batch) and leaves it in the model at the end.
     With ``checkpoint`` the state is saved after every epoch; ``resume=True``
-    continues from it. Each history entry holds ``epoch``, ``loss``,
+    continues from it. With ``progress`` a bar runs per epoch and a summary
+    line is printed every ``log_every`` epochs (and after the last). Each history entry holds ``epoch``, ``loss``,
     ``accuracy`` (training, when the output is class scores, else None),
     ``val_accuracy``, ``seconds``, ``images_per_second`` and ``lr``.
     """
@@ -174,11 +183,15 @@ def fit(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, loss_fn: L
     model.to(chosen)
     if channels_last:
         model.to(memory_format=torch.channels_last)
+    if ema_decay is not None and not 0.0 < ema_decay < 1.0:
+        raise ValueError(f"ema_decay must lie in (0, 1), e.g. 0.999, got {ema_decay}")
     steps_per_epoch = len(images) // batch_size  # the last partial batch is dropped, as in most CNN trainers
     opt = _optimizer(optimizer, model.parameters(), lr, weight_decay)
     scheduler = _schedule(schedule, opt, lr, epochs * steps_per_epoch)
     history: list[dict] = []
     first_epoch = 0
+    parameters = [p for p in model.parameters()]
+    averaged = [p.detach().clone() for p in parameters] if ema_decay is not None else None
     if resume and checkpoint is not None and Path(checkpoint).exists():
         state = load_checkpoint(checkpoint, chosen)
         model.load_state_dict(state["model"])
@@ -187,6 +200,8 @@ def fit(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, loss_fn: L
         generator.set_state(state["generator"])
         torch.set_rng_state(state["torch_rng"])
         history, first_epoch = list(state["history"]), int(state["epoch"])
+        if averaged is not None:
+            averaged = [tensor.to(chosen) for tensor in state["averaged"]]
     data = images.to(chosen) if chosen.type == "cuda" else images
     targets = labels.to(chosen)
     n_classes = int(labels.max()) + 1
@@ -214,6 +229,8 @@ def fit(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, loss_fn: L
             loss.backward()
             opt.step()
             scheduler.step()
+            if averaged is not None:
+                torch._foreach_lerp_(averaged, [p.detach() for p in parameters], 1.0 - ema_decay)
             loss_sum += loss.detach() * len(batch_index)
             correct = _batch_accuracy(outputs.detach() if isinstance(outputs, torch.Tensor) else outputs,
                                       batch_labels, n_classes)
@@ -234,7 +251,7 @@ def fit(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, loss_fn: L
             record["val_accuracy"] = evaluate_accuracy(model, *validation, device=chosen, channels_last=channels_last)
             model.train()
         history.append(record)
-        if progress:
+        if progress and ((epoch + 1) % max(log_every, 1) == 0 or epoch + 1 == epochs):
             extras = "" if record["val_accuracy"] is None else f", val acc {record['val_accuracy']:.4f}"
             accuracy = "" if record["accuracy"] is None else f", acc {record['accuracy']:.4f}"
             print(f"epoch {epoch + 1}/{epochs}: loss {record['loss']:.4f}{accuracy}{extras}, "
@@ -243,7 +260,12 @@ def fit(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, loss_fn: L
             save_checkpoint(checkpoint, {"model": model.state_dict(), "optimizer": opt.state_dict(),
                                          "scheduler": scheduler.state_dict(), "generator": generator.get_state(),
                                          "torch_rng": torch.get_rng_state(), "history": history,
-                                         "epoch": epoch + 1, "seed": seed})
+                                         "epoch": epoch + 1, "seed": seed,
+                                         "averaged": averaged if averaged is not None else []})
+    if averaged is not None:
+        with torch.no_grad():
+            for parameter, average in zip(parameters, averaged):
+                parameter.copy_(average)
     return history
 
 

@@ -133,3 +133,32 @@ def test_asking_for_cuda_without_a_gpu_is_a_clear_error():
     with pytest.raises(ValueError, match="no CUDA GPU"):
         pick_device("cuda")
     assert pick_device("auto").type == "cpu"
+
+
+def test_weight_averaging_keeps_the_running_average_not_the_last_weights(tiny_data):
+    torch.manual_seed(0)
+    initial = _weights(build_from_notation(TINY))
+    raw, _ = _train(tiny_data, epochs=3)
+    averaged, _ = _train(tiny_data, epochs=3, ema_decay=0.999999)
+    # an average that barely moves stays at the initial weights; the raw weights have moved away
+    assert torch.allclose(_weights(averaged), initial, atol=1e-4)
+    assert not torch.allclose(_weights(raw), initial, atol=1e-2)
+    with pytest.raises(ValueError, match="ema_decay"):
+        _train(tiny_data, ema_decay=1.5)
+
+
+def test_a_schedule_can_be_any_callable_returning_a_scheduler(tiny_data):
+    torch.manual_seed(0)
+    initial = _weights(build_from_notation(TINY))
+    frozen = lambda optimizer, total_steps: torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: 0.0)
+    model, history = _train(tiny_data, schedule=frozen)
+    assert history[-1]["lr"] == 0.0
+    assert torch.equal(_weights(model), initial)  # learning rate 0 throughout: nothing moves
+
+
+def test_summary_lines_are_printed_every_log_every_epochs(tiny_data, capsys):
+    torch.manual_seed(0)
+    fit(build_from_notation(TINY), *tiny_data, classification_loss, epochs=5, batch_size=20, device="cpu",
+        progress=True, log_every=2)
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("epoch ")]
+    assert [line.split(":")[0] for line in lines] == ["epoch 2/5", "epoch 4/5", "epoch 5/5"]

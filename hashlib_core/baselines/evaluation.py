@@ -13,11 +13,30 @@ from ..metrics import hamming_map
 from ..protocols import Protocol, make_protocol
 from . import make_baseline
 
-__all__ = ["FIT_SPLIT", "evaluate_baseline", "reproduce_published", "validation_jobs", "run_validation"]
+__all__ = ["FIT_SPLIT", "baseline_codes", "evaluate_baseline", "reproduce_published", "validation_jobs", "run_validation"]
 
 # CNNBH, Sec. 4: "For LSH and KSH, all the data except the query set were training set"; the other
 # methods learn from the protocol's training images.
 FIT_SPLIT = {"lsh": "database", "ksh": "database"}
+
+
+def baseline_codes(method: str, bits: int, features: np.ndarray, labels: np.ndarray, protocol: Protocol, *,
+                   seed: int = 0, fit_split: str | None = None, **options) -> dict:
+    """Fit one method on the split the sources name and encode the protocol's queries and database.
+
+    Returns ``query_codes``, ``database_codes`` (packed), ``fit_on``,
+    ``fit_samples``, ``fit_seconds`` and ``encode_seconds``.
+    """
+    split = fit_split or FIT_SPLIT.get(method, "train")
+    fit_indices = getattr(protocol, split)
+    started = time.perf_counter()
+    model = make_baseline(method, bits, seed=seed, **options).fit(features[fit_indices], labels[fit_indices])
+    fitted = time.perf_counter()
+    query_codes = model.encode(features[protocol.query])
+    database_codes = model.encode(features[protocol.database])
+    return {"query_codes": query_codes, "database_codes": database_codes, "fit_on": split,
+            "fit_samples": len(fit_indices), "fit_seconds": fitted - started,
+            "encode_seconds": time.perf_counter() - fitted}
 
 
 def evaluate_baseline(method: str, bits: int, features: np.ndarray, labels: np.ndarray, protocol: Protocol, *,
@@ -29,21 +48,14 @@ def evaluate_baseline(method: str, bits: int, features: np.ndarray, labels: np.n
     ``value_expected_ties``: the same with the expectation over tie orders;
     ``value_full_ranking``: mAP over the whole ranking, whatever ``depth``.
     """
-    split = fit_split or FIT_SPLIT.get(method, "train")
-    fit_indices = getattr(protocol, split)
-    started = time.perf_counter()
-    model = make_baseline(method, bits, seed=seed, **options).fit(features[fit_indices], labels[fit_indices])
-    fitted = time.perf_counter()
-    query_codes = model.encode(features[protocol.query])
-    database_codes = model.encode(features[protocol.database])
-    encoded = time.perf_counter()
+    run = baseline_codes(method, bits, features, labels, protocol, seed=seed, fit_split=fit_split, **options)
+    query_codes, database_codes = run.pop("query_codes"), run.pop("database_codes")
     query_labels, database_labels = labels[protocol.query], labels[protocol.database]
-    return {"method": method, "bits": bits, "fit_on": split, "fit_samples": len(fit_indices),
+    return {"method": method, "bits": bits, **run,
             "value": hamming_map(query_codes, database_codes, query_labels, database_labels, depth),
             "value_expected_ties": hamming_map(query_codes, database_codes, query_labels, database_labels, depth,
                                                ties="expected"),
-            "value_full_ranking": hamming_map(query_codes, database_codes, query_labels, database_labels),
-            "fit_seconds": fitted - started, "encode_seconds": encoded - fitted}
+            "value_full_ranking": hamming_map(query_codes, database_codes, query_labels, database_labels)}
 
 
 def reproduce_published(entry: dict, features: np.ndarray, labels: np.ndarray, is_test: np.ndarray, *,

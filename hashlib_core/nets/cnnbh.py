@@ -15,7 +15,7 @@ import torch
 from .notation import NotationNet, build_from_notation
 
 __all__ = ["CIFAR_DROPOUT_BY_BITS", "cifar_notation", "mnist_notation", "cnnbh_cifar", "cnnbh_mnist",
-           "knob_outputs", "pool3_outputs", "KNOB_LAYER"]
+           "knob_outputs", "knob_inputs", "pool3_outputs", "KNOB_LAYER"]
 
 # Table 2: code length -> drop probability of the final dropout layer (CIFAR-10 model)
 CIFAR_DROPOUT_BY_BITS = {8: 0.0, 12: 0.2, 16: 0.3, 24: 0.5, 32: 0.5, 40: 0.5, 48: 0.5}
@@ -51,6 +51,17 @@ def cnnbh_mnist(bits: int = 48) -> NotationNet:
 def knob_outputs(model: NotationNet, inputs: torch.Tensor) -> torch.Tensor:
     """The knob layer's real-valued outputs (their signs are the code); a ``layer`` for ``train.encode``."""
     return model.forward_layers(inputs)[KNOB_LAYER]
+
+
+def knob_inputs(model: NotationNet, inputs: torch.Tensor) -> torch.Tensor:
+    """The flattened input of the knob (the last pooling layer; dropout is off in eval mode).
+
+    For CIFAR-10 this is "Pool3" (64 x 4 x 4 = 1,024 values), for MNIST
+    "Pool2" (32 x 4 x 4 = 512). Table 3 feeds it to KSH and LSH.
+    """
+    outputs = model.forward_layers(inputs)
+    names = list(outputs)
+    return outputs[names[names.index(KNOB_LAYER) - 1]].flatten(1)
 
 
 def pool3_outputs(model: NotationNet, inputs: torch.Tensor) -> torch.Tensor:
