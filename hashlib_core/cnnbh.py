@@ -35,7 +35,7 @@ from .losses import classification_loss
 from .nets.cnnbh import cnnbh_cifar, cnnbh_mnist, knob_inputs, knob_outputs
 from .nets.notation import NotationNet
 from .protocols import Protocol, protocol_for
-from .train import Augmentation, Encoded, channel_statistics, encode, fit
+from .train import Augmentation, Encoded, channel_statistics, encode, fit, load_checkpoint
 
 __all__ = ["Recipe", "PROFILES", "REPORT_KS", "profile_plan", "build_network", "checkpoint_path",
            "train_knob_network", "TrainedNetwork", "DatasetRun", "run_dataset", "report_rows", "rectify"]
@@ -150,7 +150,7 @@ def train_knob_network(dataset: ImageDataset, protocol: Protocol, bits: int, rec
     model.standardize.set_statistics(*channel_statistics(images))
     before = 0
     if checkpoint is not None and Path(checkpoint).exists():
-        before = int(torch.load(Path(checkpoint), map_location="cpu", weights_only=True)["epoch"])
+        before = int(load_checkpoint(checkpoint)["epoch"])
     started = time.perf_counter()
     history = fit(model, images, labels, classification_loss, epochs=recipe.epochs, batch_size=recipe.batch_size,
                   lr=recipe.lr, weight_decay=recipe.weight_decay, optimizer=recipe.optimizer,
@@ -193,11 +193,8 @@ class DatasetRun:
 
     def split(self, bits: int, part: str) -> Encoded:
         """The knob features and codes of one protocol part (``query``, ``database``, ...)."""
-        from .codes import binarize, pack
-
         indices = getattr(self.protocol, part)
-        features = self.knob[bits].features[indices]
-        return Encoded(features=features, codes=pack(binarize(features, 0.0)))
+        return Encoded(features=self.knob[bits].features[indices], codes=self.knob[bits].codes[indices])
 
     def knob_inputs(self, bits: int, device: str | torch.device = "auto") -> np.ndarray:
         """The knob's input (Pool3 for CIFAR-10, Pool2 for MNIST) for every image, under the ``bits`` network."""

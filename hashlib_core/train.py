@@ -164,8 +164,9 @@ def fit(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, loss_fn: L
     ``ema_decay`` keeps an exponential moving average of the weights (updated
     every batch) and leaves it in the model at the end.
     With ``checkpoint`` the state is saved after every epoch; ``resume=True``
-    continues from it. With ``progress`` a bar runs per epoch and a summary
-    line is printed every ``log_every`` epochs (and after the last). Each history entry holds ``epoch``, ``loss``,
+    continues from it. With ``progress`` one bar counts the epochs (loss and
+    images/s beside it) and a summary line is printed every ``log_every``
+    epochs (and after the last). Each history entry holds ``epoch``, ``loss``,
     ``accuracy`` (training, when the output is class scores, else None),
     ``val_accuracy``, ``seconds``, ``images_per_second`` and ``lr``.
     """
@@ -190,7 +191,7 @@ def fit(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, loss_fn: L
     scheduler = _schedule(schedule, opt, lr, epochs * steps_per_epoch)
     history: list[dict] = []
     first_epoch = 0
-    parameters = [p for p in model.parameters()]
+    parameters = list(model.parameters())
     averaged = [p.detach().clone() for p in parameters] if ema_decay is not None else None
     if resume and checkpoint is not None and Path(checkpoint).exists():
         state = load_checkpoint(checkpoint, chosen)
@@ -206,15 +207,14 @@ def fit(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, loss_fn: L
     targets = labels.to(chosen)
     n_classes = int(labels.max()) + 1
     model.train()
+    bar = tqdm(total=epochs, initial=first_epoch, desc="training", unit="epoch", disable=not progress)
     for epoch in range(first_epoch, epochs):
         started = time.perf_counter()
         order = torch.randperm(len(images), generator=generator)
         loss_sum = torch.zeros((), device=chosen)
         correct_sum = torch.zeros((), device=chosen, dtype=torch.long)
         has_accuracy = True
-        bar = tqdm(range(steps_per_epoch), desc=f"epoch {epoch + 1}/{epochs}", unit="batch",
-                   disable=not progress, leave=False)
-        for step in bar:
+        for step in range(steps_per_epoch):
             batch_index = order[step * batch_size:(step + 1) * batch_size]
             batch = data[batch_index.to(data.device)]
             if augmentation is not None:
@@ -237,10 +237,6 @@ def fit(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, loss_fn: L
             has_accuracy = has_accuracy and correct is not None
             if correct is not None:
                 correct_sum += correct
-            if progress and step % 20 == 19:
-                seen = (step + 1) * batch_size
-                bar.set_postfix(loss=f"{loss_sum.item() / seen:.4f}",
-                                img_s=f"{seen / (time.perf_counter() - started):.0f}")
         seconds = time.perf_counter() - started
         seen = steps_per_epoch * batch_size
         record = {"epoch": epoch + 1, "loss": loss_sum.item() / seen,
@@ -251,6 +247,8 @@ def fit(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, loss_fn: L
             record["val_accuracy"] = evaluate_accuracy(model, *validation, device=chosen, channels_last=channels_last)
             model.train()
         history.append(record)
+        bar.set_postfix(loss=f"{record['loss']:.4f}", img_s=f"{record['images_per_second']:.0f}")
+        bar.update(1)
         if progress and ((epoch + 1) % max(log_every, 1) == 0 or epoch + 1 == epochs):
             extras = "" if record["val_accuracy"] is None else f", val acc {record['val_accuracy']:.4f}"
             accuracy = "" if record["accuracy"] is None else f", acc {record['accuracy']:.4f}"
@@ -262,6 +260,7 @@ def fit(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, loss_fn: L
                                          "torch_rng": torch.get_rng_state(), "history": history,
                                          "epoch": epoch + 1, "seed": seed,
                                          "averaged": averaged if averaged is not None else []})
+    bar.close()
     if averaged is not None:
         with torch.no_grad():
             for parameter, average in zip(parameters, averaged):
