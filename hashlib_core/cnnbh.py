@@ -17,53 +17,30 @@ classification network of :mod:`hashlib_core.nets.cnnbh`, take the knob layer
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import torch
 
 from .baselines.evaluation import baseline_codes
-from .data import ImageDataset, load_dataset, resolve_cache_dir
+from .data import ImageDataset, load_dataset
 from .evaluation import RetrievalReport, hamming_report
 from .features import dataset_features
-from .losses import classification_loss
+from .experiment import Recipe, TrainedNetwork, narrow_profile, train_on_protocol
+from .experiment import checkpoint_path as experiment_checkpoint
 from .nets.cnnbh import cnnbh_cifar, cnnbh_mnist, knob_inputs, knob_outputs
 from .nets.notation import NotationNet
 from .protocols import Protocol, protocol_for
-from .train import Augmentation, Encoded, channel_statistics, encode, fit, load_checkpoint
+from .train import Encoded, channel_statistics, encode
 
 __all__ = ["Recipe", "PROFILES", "REPORT_KS", "profile_plan", "build_network", "checkpoint_path",
            "train_knob_network", "TrainedNetwork", "DatasetRun", "run_dataset", "report_rows", "rectify"]
 
 # k values of the precision@k curves (Figs. 3c/4c go to 1,000; Table 3 needs 500 and 1,500)
 REPORT_KS = (1, 10, 50, 100, 200, 300, 400, 500, 600, 700, 800, 900, 1000, 1500)
-
-
-@dataclass(frozen=True)
-class Recipe:
-    """How one network is trained: optimiser, one-cycle learning rate, weight decay, batched augmentation.
-
-    ``padding``/``flip``: random crops after zero padding and horizontal
-    flips (``padding=0, flip=False``: no augmentation, as for MNIST digits).
-    """
-
-    epochs: int
-    lr: float = 3e-3
-    weight_decay: float = 0.1
-    optimizer: str = "adamw"
-    schedule: str = "onecycle"
-    batch_size: int = 100
-    padding: int = 2
-    flip: bool = True
-
-    def augmentation(self) -> Augmentation | None:
-        """The batched augmentation, or None when the recipe has none."""
-        return Augmentation(self.padding, self.flip) if self.padding or self.flip else None
 
 
 _MNIST_RECIPE = Recipe(epochs=40, weight_decay=0.05, padding=0, flip=False)
@@ -87,24 +64,7 @@ PROFILES: dict[str, dict[str, dict]] = {
 def profile_plan(profile: str, datasets: list[str] | None = None, code_lengths: list[int] | None = None,
                  epochs: int | None = None) -> dict[str, dict]:
     """The runs of a profile, optionally narrowed to some datasets / code lengths or with other epochs."""
-    if profile not in PROFILES:
-        raise ValueError(f"profile must be one of {', '.join(PROFILES)}, got {profile!r}")
-    plan = {name: dict(settings) for name, settings in PROFILES[profile].items()}
-    if datasets is not None:
-        unknown = set(datasets) - set(plan)
-        if unknown:
-            raise ValueError(f"profile {profile!r} runs {sorted(plan)}; {sorted(unknown)} are not among them")
-        plan = {name: plan[name] for name in datasets}
-    for settings in plan.values():
-        if code_lengths is not None:
-            if not code_lengths or any(int(bits) < 1 for bits in code_lengths):
-                raise ValueError(f"code_lengths must be positive integers, got {code_lengths}")
-            settings["code_lengths"] = [int(bits) for bits in code_lengths]
-        if epochs is not None:
-            if epochs < 1:
-                raise ValueError(f"epochs must be at least 1, got {epochs}")
-            settings["recipe"] = Recipe(**{**asdict(settings["recipe"]), "epochs": int(epochs)})
-    return plan
+    return narrow_profile(PROFILES, profile, datasets, code_lengths, epochs)
 
 
 def build_network(dataset: ImageDataset, bits: int) -> NotationNet:
@@ -120,20 +80,7 @@ def build_network(dataset: ImageDataset, bits: int) -> NotationNet:
 def checkpoint_path(dataset: ImageDataset, protocol: Protocol, bits: int, recipe: Recipe, seed: int,
                     cache_dir: str | os.PathLike | None = None) -> Path:
     """Where the run's checkpoint lives: keyed by data, protocol, code length, recipe and seed."""
-    key = json.dumps({"data": dataset.checksum, "protocol": protocol.checksum, "bits": bits,
-                      "recipe": asdict(recipe), "seed": seed}, sort_keys=True)
-    digest = hashlib.sha256(key.encode()).hexdigest()[:16]
-    return Path(resolve_cache_dir(cache_dir)) / "checkpoints" / "cnnbh" / f"{dataset.name}-{bits}b-{digest}.pt"
-
-
-@dataclass
-class TrainedNetwork:
-    """A trained network with its history, training seconds and whether it came (partly) from a checkpoint."""
-
-    model: NotationNet
-    history: list[dict]
-    seconds: float
-    resumed_epochs: int = 0
+    return experiment_checkpoint("cnnbh", f"{bits}b", dataset, protocol, recipe, seed, cache_dir, bits=bits)
 
 
 def train_knob_network(dataset: ImageDataset, protocol: Protocol, bits: int, recipe: Recipe, *,
@@ -146,18 +93,9 @@ def train_knob_network(dataset: ImageDataset, protocol: Protocol, bits: int, rec
     (``resumed_epochs`` says how many epochs came from the file).
     """
     model = build_network(dataset, bits)
-    images, labels = dataset.images[protocol.train], dataset.labels[protocol.train]
-    model.standardize.set_statistics(*channel_statistics(images))
-    before = 0
-    if checkpoint is not None and Path(checkpoint).exists():
-        before = int(load_checkpoint(checkpoint)["epoch"])
-    started = time.perf_counter()
-    history = fit(model, images, labels, classification_loss, epochs=recipe.epochs, batch_size=recipe.batch_size,
-                  lr=recipe.lr, weight_decay=recipe.weight_decay, optimizer=recipe.optimizer,
-                  schedule=recipe.schedule, augmentation=recipe.augmentation(), device=device, seed=seed,
-                  checkpoint=checkpoint, resume=checkpoint is not None, progress=progress,
-                  log_every=max(1, recipe.epochs // 10))
-    return TrainedNetwork(model, history, time.perf_counter() - started, before)
+    model.standardize.set_statistics(*channel_statistics(dataset.images[protocol.train]))
+    return train_on_protocol(model, dataset, protocol, recipe, device=device, seed=seed, checkpoint=checkpoint,
+                             progress=progress)
 
 
 def rectify(features: np.ndarray) -> np.ndarray:

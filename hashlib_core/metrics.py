@@ -53,6 +53,7 @@ from .search import _check_pair, _tie_permutation
 __all__ = [
     "label_masks",
     "relevance_matrix",
+    "ranked_list_relevance",
     "average_precision",
     "precision_at_k",
     "recall_at_k",
@@ -132,6 +133,26 @@ def _check_ks(ks: Iterable[int], limit: int | None = None) -> np.ndarray:
     if limit is not None and (values > limit).any():
         raise ValueError(f"k values {values[values > limit].tolist()} exceed the ranking depth {limit}")
     return values.astype(np.int64)
+
+
+def ranked_list_relevance(ranked_lists: Sequence[Any], query_labels: Any, database_labels: Any,
+                          depth: int) -> np.ndarray:
+    """Relevance of per-query result lists of any length, padded with False to ``depth``.
+
+    ``ranked_lists[i]``: database indices returned for query ``i``, best first
+    (e.g. from :func:`hashlib_core.search.coarse_to_fine_search`, whose lists
+    are shorter when a Hamming threshold finds few candidates). Returns
+    ``(n_queries, depth)`` bool, so :func:`precision_at_k` counts a missing
+    result as a miss: P@k = relevant among the returned first k, divided by k.
+    """
+    query_masks, database_masks = _paired_masks(query_labels, database_labels, len(ranked_lists),
+                                                len(as_numpy(database_labels, "database_labels")))
+    depth = int(_check_ks([depth])[0])
+    relevance = np.zeros((len(ranked_lists), depth), dtype=bool)
+    for row, indices in enumerate(ranked_lists):
+        returned = np.asarray(indices, dtype=np.int64)[:depth]
+        relevance[row, :len(returned)] = ((database_masks[returned] & query_masks[row]) != 0).any(axis=1)
+    return relevance
 
 
 def average_precision(ranked_relevance: Any, k: int | None = None) -> np.ndarray:

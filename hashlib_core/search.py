@@ -32,6 +32,7 @@ from .codes import PackedCodes, as_numpy, as_packed
 
 __all__ = [
     "hamming_distances",
+    "feature_distances",
     "hamming_distance_chunks",
     "hamming_rank",
     "hamming_lookup",
@@ -173,8 +174,12 @@ def _check_features(features: Any, name: str) -> np.ndarray:
     return array
 
 
-def _feature_distances(query_features: np.ndarray, candidate_features: np.ndarray,
-                       metric: str) -> np.ndarray:
+def feature_distances(query_features: np.ndarray, candidate_features: np.ndarray,
+                      metric: str = "euclidean") -> np.ndarray:
+    """(n_queries, n_candidates) float32 distances: squared Euclidean (BLAS, no sqrt) or cosine.
+
+    Inputs are trusted float32 2-D arrays (the public functions below check them).
+    """
     if metric == "euclidean":
         squared = (np.einsum("ij,ij->i", query_features, query_features)[:, None]
                    - 2.0 * query_features @ candidate_features.T
@@ -207,7 +212,7 @@ def feature_rank(query_features: Any, database_features: Any, k: int | None = No
     indices = np.empty((len(queries), depth), dtype=np.int64)
     distances = np.empty((len(queries), depth), dtype=np.float32)
     for start in range(0, len(queries), chunk_size):
-        block = _feature_distances(queries[start:start + chunk_size], database, metric)
+        block = feature_distances(queries[start:start + chunk_size], database, metric)
         if depth < len(database):
             # partition to the k smallest, then a stable sort of those by (distance, index)
             part = np.argpartition(block, depth - 1, axis=1)[:, :depth]
@@ -252,7 +257,7 @@ def coarse_to_fine_search(query_codes: Any, database_codes: Any, query_features:
     results = []
     for row, pool in enumerate(pools):
         pool = np.sort(pool)  # index order, so the stable sort breaks feature ties by index
-        distances = _feature_distances(queries_f[row:row + 1], database_f[pool], metric)[0]
+        distances = feature_distances(queries_f[row:row + 1], database_f[pool], metric)[0]
         results.append(pool[np.argsort(distances, kind="stable")[:depth]])
     return results
 

@@ -1,0 +1,130 @@
+from dataclasses import replace
+
+import numpy as np
+import pytest
+import torch
+
+from hashlib_core.codes import unpack
+from hashlib_core.data import ImageDataset
+from hashlib_core.dlbhc import (PROFILES, build_network, finetune_latent_network, latent_outputs_of, pretrain_backbone,
+                                profile_plan, report_rows, run_dataset, search_comparison)
+from hashlib_core.metrics import precision_at_k, ranked_list_relevance
+from hashlib_core.protocols import protocol_for
+
+SMOKE = PROFILES["smoke"]["mnist5k"]
+
+
+def _fake(shape, classes=10):
+    n = 4 * classes
+    return ImageDataset("fake", torch.randint(0, 256, (n, *shape), dtype=torch.uint8, generator=torch.Generator().manual_seed(0)), torch.arange(n) % classes,
+                        torch.arange(n) >= n // 2, [str(c) for c in range(classes)], "test", "0" * 64)
+
+
+def test_profiles_use_the_papers_code_lengths_and_pretrain_the_cpu_backbone_only():
+    for name in ("mnist", "cifar10"):
+        paper = PROFILES["paper"][name]
+        assert {48, 128} <= set(paper["code_lengths"]) and {12, 32, 48} <= set(paper["code_lengths"])
+        assert paper["backbone"]["name"] == "small" and paper["pretrain"] is not None
+        assert PROFILES["alexnet"][name]["backbone"] == {"name": "alexnet", "pretrained": True}
+        assert PROFILES["alexnet"][name]["pretrain"] is None  # ImageNet weights are the pre-training
+    assert not PROFILES["paper"]["mnist"]["finetune"].flip  # digits are not mirrored
+
+
+def test_profile_plan_overrides_the_finetuning_epochs_and_leaves_profiles_alone():
+    plan = profile_plan("paper", ["mnist"], [16], 1)
+    assert plan["mnist"]["code_lengths"] == [16]
+    assert plan["mnist"]["finetune"] == replace(PROFILES["paper"]["mnist"]["finetune"], epochs=1)
+    assert plan["mnist"]["pretrain"] == PROFILES["paper"]["mnist"]["pretrain"]
+    assert PROFILES["paper"]["mnist"]["code_lengths"] != [16]
+    with pytest.raises(ValueError, match="profile must be one of"):
+        profile_plan("huge")
+
+
+def test_build_network_follows_the_image_shape_and_rejects_unknown_backbones():
+    grey = build_network(_fake((1, 28, 28)), 48, {"name": "small", "width": 8, "f7_dim": 32})
+    assert grey.bits == 48 and grey.f7_dim == 32 and grey.forward_all(torch.rand(2, 1, 28, 28))["scores"].shape == (2, 10)
+    with pytest.raises(ValueError, match="backbone name must be"):
+        build_network(_fake((3, 32, 32)), 48, {"name": "resnet"})
+
+
+def test_finetuning_starts_from_the_pretrained_stem_with_a_new_latent_layer():
+    dataset = _fake((1, 28, 28))
+    protocol = protocol_for(dataset, "dlbhc", n_queries=5)
+    settings = {**SMOKE, "backbone": {"name": "small", "width": 4, "f7_dim": 16},
+                "pretrain": replace(SMOKE["pretrain"], epochs=1, batch_size=10),
+                "finetune": replace(SMOKE["finetune"], epochs=1, lr=0.0, batch_size=10)}
+    pretrained = pretrain_backbone(dataset, protocol, settings, device="cpu", checkpoints=False, progress=False)
+    tuned = finetune_latent_network(dataset, protocol, 12, settings, pretrained, device="cpu", checkpoints=False,
+                                    progress=False)
+    stem_before = pretrained.model[0].state_dict()
+    stem_after = tuned.model.stem.state_dict()
+    weights = [key for key in stem_before if key.endswith("weight")]
+    assert weights and all(torch.equal(stem_before[key], stem_after[key]) for key in weights)  # lr 0: unchanged
+    assert tuned.model.latent[0].out_features == 12
+
+
+def test_latent_codes_are_outputs_at_or_above_one_half():
+    network = build_network(_fake((3, 32, 32)), 24, {"name": "small", "width": 4, "f7_dim": 16})
+    images = torch.randint(0, 256, (7, 3, 32, 32), dtype=torch.uint8)
+    outputs = latent_outputs_of(network, images, "cpu")
+    assert outputs.latent.shape == (7, 24) and outputs.f7.shape == (7, 16) and outputs.scores.shape == (7, 10)
+    np.testing.assert_array_equal(unpack(outputs.codes), outputs.latent >= 0.5)
+    row = outputs.take(np.array([3]))
+    np.testing.assert_array_equal(row.f7, outputs.f7[3:4])
+
+
+def test_ranked_lists_of_any_length_count_missing_results_as_misses():
+    relevance = ranked_list_relevance([np.array([0, 1]), np.array([], dtype=np.int64)], np.array([0, 1]),
+                                      np.array([0, 1, 0]), depth=4)
+    np.testing.assert_array_equal(relevance, [[True, False, False, False], [False] * 4])
+    np.testing.assert_allclose(precision_at_k(relevance, [1, 4]), [0.5, 0.125])
+    with pytest.raises(ValueError, match="queries"):
+        ranked_list_relevance([np.array([0])], np.array([0, 1]), np.array([0, 1]), 1)
+
+
+@pytest.fixture(scope="module")
+def smoke_run():
+    settings = {**SMOKE, "code_lengths": [16], "pretrain": replace(SMOKE["pretrain"], epochs=2),
+                "finetune": replace(SMOKE["finetune"], epochs=2), "baselines": ("lsh",)}
+    return run_dataset("mnist5k", settings, seed=0, device="cpu", checkpoints=False, progress=False)
+
+
+def test_a_smoke_run_learns_codes_that_beat_lsh_and_reports_every_number(smoke_run):
+    assert smoke_run.pretrained_accuracy > 0.8
+    ours, lsh = smoke_run.reports[("DLBHC", 16)], smoke_run.reports[("LSH", 16)]
+    at_100 = list(ours.ks).index(100)  # 400 images per class in this database: precision@1000 is at most 0.4
+    assert ours.precision_at_k[at_100] > lsh.precision_at_k[at_100] + 0.2
+    assert smoke_run.map_at_depth[("DLBHC", 16)] > smoke_run.map_at_depth[("LSH", 16)]
+    assert len(smoke_run.all_queries.query) == 1000 and len(smoke_run.protocol.query) == 200
+    names = {(row["name"], row["method"]) for row in report_rows(smoke_run)}
+    assert ("mAP@1000 (all test queries)", "DLBHC") in names and ("test accuracy", "DLBHC") in names
+
+
+def test_baseline_rows_for_the_1000_queries_are_the_matching_rows_of_all_queries(smoke_run):
+    # the LSH report on the 200-query protocol must equal LSH re-run on exactly those queries
+    from hashlib_core.baselines.evaluation import baseline_codes
+    from hashlib_core.evaluation import hamming_report
+    from hashlib_core.features import dataset_features
+
+    run = smoke_run
+    features, _ = dataset_features(run.dataset, "pixels", progress=False)
+    codes = baseline_codes("lsh", 16, features, run.labels, run.protocol, seed=0)
+    direct = hamming_report(codes["query_codes"], codes["database_codes"], run.labels[run.protocol.query],
+                            run.labels[run.protocol.database], ks=run.reports[("LSH", 16)].ks)
+    np.testing.assert_allclose(direct.precision_at_k, run.reports[("LSH", 16)].precision_at_k)
+
+
+def test_hierarchical_search_spans_binary_code_search_and_exhaustive_f7_search(smoke_run):
+    study = search_comparison(smoke_run, 16, pool_sizes=(100, None), radii=(0, 2), ks=(1, 10, 100))
+    summary = {row["search"]: row for row in study["summary"]}
+    whole = f"HDS (pool {len(smoke_run.protocol.database)})"
+    # equal up to float rounding of near-equal distances (ES: blocks of queries, HDS: one query at a time)
+    assert summary[whole]["mAP@1000"] == pytest.approx(summary["ES (F7, exhaustive)"]["mAP@1000"], abs=1e-4)
+    assert summary["HDS (pool 100)"]["mAP@1000"] is not None
+    # pool of 100 = the Hamming top 100 re-ranked by F7: the same 100 items as BCS's top 100
+    curves = {(row["search"], row["k"]): row["precision"] for row in study["curves"]}
+    assert curves[("HDS (pool 100)", 100)] == pytest.approx(curves[("BCS (Hamming)", 100)])
+    for k in (1, 10, 100):
+        assert curves[(whole, k)] == pytest.approx(curves[("ES (F7, exhaustive)", k)], abs=1e-3)
+    assert [row["radius"] for row in study["radius"]] == [0, 2]
+    assert study["radius"][0]["mean candidates"] <= study["radius"][1]["mean candidates"]
