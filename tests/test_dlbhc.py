@@ -128,3 +128,20 @@ def test_hierarchical_search_spans_binary_code_search_and_exhaustive_f7_search(s
         assert curves[(whole, k)] == pytest.approx(curves[("ES (F7, exhaustive)", k)], abs=1e-3)
     assert [row["radius"] for row in study["radius"]] == [0, 2]
     assert study["radius"][0]["mean candidates"] <= study["radius"][1]["mean candidates"]
+
+
+def test_the_alexnet_profile_offline_stops_with_the_cause_instead_of_training_another_model(monkeypatch):
+    from torchvision.models import AlexNet_Weights
+
+    from hashlib_core.nets.dlbhc import PretrainedWeightsUnavailable
+
+    def offline(self, *args, **kwargs):
+        raise OSError("[Errno -3] Temporary failure in name resolution")
+
+    monkeypatch.setattr(type(AlexNet_Weights.IMAGENET1K_V1), "get_state_dict", offline)
+    dataset = _fake((3, 32, 32))
+    protocol = protocol_for(dataset, "dlbhc", n_queries=5)
+    settings = PROFILES["alexnet"]["cifar10"]
+    assert pretrain_backbone(dataset, protocol, settings, checkpoints=False, progress=False) is None
+    with pytest.raises(PretrainedWeightsUnavailable, match="name resolution"):
+        finetune_latent_network(dataset, protocol, 48, settings, None, checkpoints=False, progress=False)
