@@ -104,10 +104,12 @@ class TrainedNetwork:
 
 def train_on_protocol(model: nn.Module, dataset: ImageDataset, protocol: Protocol, recipe: Recipe, *,
                       device: str | torch.device = "auto", seed: int = 0,
-                      checkpoint: str | os.PathLike | None = None, progress: bool = True) -> TrainedNetwork:
+                      checkpoint: str | os.PathLike | None = None, progress: bool = True,
+                      lr_scales: dict[str, float] | None = None) -> TrainedNetwork:
     """Train a classification network (class scores out) on the protocol's training images with ``recipe``.
 
-    Set the model's input standardisation before calling. With
+    Set the model's input standardisation before calling. ``lr_scales``
+    slows named submodules down (see :func:`~hashlib_core.train.fit`). With
     ``checkpoint`` the state is saved every epoch and a re-run resumes
     (``resumed_epochs`` says how many epochs came from the file).
     """
@@ -120,5 +122,5 @@ def train_on_protocol(model: nn.Module, dataset: ImageDataset, protocol: Protoco
                   lr=recipe.lr, weight_decay=recipe.weight_decay, optimizer=recipe.optimizer,
                   schedule=recipe.schedule, augmentation=recipe.augmentation(), device=device, seed=seed,
                   checkpoint=checkpoint, resume=checkpoint is not None, progress=progress,
-                  log_every=max(1, recipe.epochs // 10))
+                  log_every=max(1, recipe.epochs // 10), lr_scales=lr_scales)
     return TrainedNetwork(model, history, time.perf_counter() - started, before)

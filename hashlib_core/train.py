@@ -27,8 +27,8 @@ from torch import nn
 from .codes import PackedCodes, binarize, pack
 from .runtime import configure_threads, pick_device, seed_everything
 
-__all__ = ["Augmentation", "augment_batch", "to_model_input", "channel_statistics", "fit", "evaluate_accuracy",
-           "encode", "Encoded", "save_checkpoint", "load_checkpoint"]
+__all__ = ["Augmentation", "augment_batch", "to_model_input", "channel_statistics", "fit", "parameter_groups",
+           "evaluate_accuracy", "encode", "Encoded", "save_checkpoint", "load_checkpoint"]
 
 LossFunction = Callable[[Any, torch.Tensor], torch.Tensor]
 
@@ -93,11 +93,28 @@ def _optimizer(name: str, parameters, lr: float, weight_decay: float) -> torch.o
     raise ValueError(f"optimizer must be 'adamw' or 'sgd', got {name!r}")
 
 
+def parameter_groups(model: nn.Module, lr: float, lr_scales: dict[str, float] | None = None) -> list[dict]:
+    """The model's parameters as optimiser groups: ``lr * scale`` for the submodules named in ``lr_scales``
+    (top-level names, e.g. ``{"stem": 0.1}``: a pre-trained stem learns ten times slower), ``lr`` for the rest."""
+    lr_scales = dict(lr_scales or {})
+    children = dict(model.named_children())
+    unknown = set(lr_scales) - set(children)
+    if unknown:
+        raise ValueError(f"lr_scales names {sorted(unknown)}, but the model's submodules are {sorted(children)}")
+    if any(not scale > 0 for scale in lr_scales.values()):
+        raise ValueError(f"lr_scales must be positive, got {lr_scales}")
+    scaled = {id(parameter) for name in lr_scales for parameter in children[name].parameters()}
+    groups = [{"params": list(children[name].parameters()), "lr": lr * scale} for name, scale in lr_scales.items()]
+    rest = [parameter for parameter in model.parameters() if id(parameter) not in scaled]
+    return [group for group in groups + [{"params": rest, "lr": lr}] if group["params"]]
+
+
 def _schedule(name: str | Callable, optimizer: torch.optim.Optimizer, lr: float, total_steps: int):
     if callable(name):
         return name(optimizer, total_steps)
     if name == "onecycle":
-        return torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=lr, total_steps=total_steps)
+        peaks = [group["lr"] for group in optimizer.param_groups]
+        return torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=peaks, total_steps=total_steps)
     if name == "cosine":
         return torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=total_steps)
     if name == "constant":
@@ -153,7 +170,7 @@ def fit(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, loss_fn: L
         augmentation: Augmentation | None = None, device: str | torch.device = "auto",
         seed: int = 0, validation: tuple[torch.Tensor, torch.Tensor] | None = None,
         checkpoint: str | os.PathLike | None = None, resume: bool = False, progress: bool = True,
-        log_every: int = 1,
+        log_every: int = 1, lr_scales: dict[str, float] | None = None,
         channels_last: bool = True, threads: int | None = None) -> list[dict]:
     """Train ``model`` on in-memory uint8 images and return the per-epoch history.
 
@@ -161,7 +178,9 @@ def fit(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, loss_fn: L
     (class scores for the classification losses, codes for pairwise losses,
     whose pairs come from the batch). ``schedule`` steps once per batch: a
     name, or ``schedule(optimizer, total_steps)`` returning a scheduler.
-    ``ema_decay`` keeps an exponential moving average of the weights (updated
+    ``lr_scales`` scales the learning rate of named top-level submodules
+    (e.g. ``{"stem": 0.1}`` when fine-tuning a pre-trained stem under a new
+    head); ``lr`` is the peak of the rest. ``ema_decay`` keeps an exponential moving average of the weights (updated
     every batch) and leaves it in the model at the end.
     With ``checkpoint`` the state is saved after every epoch; ``resume=True``
     continues from it. With ``progress`` one bar counts the epochs (loss and
@@ -187,7 +206,7 @@ def fit(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, loss_fn: L
     if ema_decay is not None and not 0.0 < ema_decay < 1.0:
         raise ValueError(f"ema_decay must lie in (0, 1), e.g. 0.999, got {ema_decay}")
     steps_per_epoch = len(images) // batch_size  # the last partial batch is dropped, as in most CNN trainers
-    opt = _optimizer(optimizer, model.parameters(), lr, weight_decay)
+    opt = _optimizer(optimizer, parameter_groups(model, lr, lr_scales), lr, weight_decay)
     scheduler = _schedule(schedule, opt, lr, epochs * steps_per_epoch)
     history: list[dict] = []
     first_epoch = 0

@@ -28,6 +28,7 @@ def test_profiles_use_the_papers_code_lengths_and_pretrain_the_cpu_backbone_only
         assert PROFILES["alexnet"][name]["backbone"] == {"name": "alexnet", "pretrained": True}
         assert PROFILES["alexnet"][name]["pretrain"] is None  # ImageNet weights are the pre-training
     assert not PROFILES["paper"]["mnist"]["finetune"].flip  # digits are not mirrored
+    assert PROFILES["paper"]["cifar10"]["stem_lr_scale"] == 0.1  # chosen by benchmarks/dlbhc_finetune_recipe.py
 
 
 def test_profile_plan_overrides_the_finetuning_epochs_and_leaves_profiles_alone():
@@ -61,6 +62,27 @@ def test_finetuning_starts_from_the_pretrained_stem_with_a_new_latent_layer():
     weights = [key for key in stem_before if key.endswith("weight")]
     assert weights and all(torch.equal(stem_before[key], stem_after[key]) for key in weights)  # lr 0: unchanged
     assert tuned.model.latent[0].out_features == 12
+
+
+def test_a_stem_learning_rate_scale_slows_the_pretrained_stem_and_keys_its_own_checkpoint(tmp_path, monkeypatch):
+    monkeypatch.setenv("HASHING_BOOK_CACHE", str(tmp_path))
+    dataset = _fake((1, 28, 28))
+    protocol = protocol_for(dataset, "dlbhc", n_queries=5)
+    settings = {**SMOKE, "backbone": {"name": "small", "width": 4, "f7_dim": 16},
+                "pretrain": replace(SMOKE["pretrain"], epochs=1, batch_size=10),
+                "finetune": replace(SMOKE["finetune"], epochs=1, lr=1e-2, batch_size=10)}
+    pretrained = pretrain_backbone(dataset, protocol, settings, device="cpu", checkpoints=False, progress=False)
+    stem_before = {name: value.clone() for name, value in pretrained.model[0].named_parameters()}
+
+    def stem_change(scale):
+        tuned = finetune_latent_network(dataset, protocol, 12, {**settings, "stem_lr_scale": scale}, pretrained,
+                                        device="cpu", progress=False)
+        return max((value.detach() - stem_before[name]).abs().max().item()
+                   for name, value in tuned.model.stem.named_parameters())
+
+    assert stem_change(1e-6) < 1e-3 * stem_change(1.0)
+    files = sorted(path.name for path in (tmp_path / "checkpoints" / "dlbhc").glob("*.pt"))
+    assert len(files) == 2  # a scaled run never resumes from an unscaled run's checkpoint
 
 
 def test_latent_codes_are_outputs_at_or_above_one_half():

@@ -162,3 +162,28 @@ def test_summary_lines_are_printed_every_log_every_epochs(tiny_data, capsys):
         progress=True, log_every=2)
     lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("epoch ")]
     assert [line.split(":")[0] for line in lines] == ["epoch 2/5", "epoch 4/5", "epoch 5/5"]
+
+
+def test_lr_scales_slow_down_the_named_submodule_only(tiny_data):
+    from hashlib_core.nets.dlbhc import dlbhc_small
+
+    images, labels = tiny_data
+    images = images.repeat(1, 1, 4, 4)  # 32x32, the size the small DLBHC backbone expects
+
+    def trained(scales):
+        torch.manual_seed(0)
+        model = dlbhc_small(4, 3, channels=1, width=4, f7_dim=8)
+        parameters = lambda name: torch.cat([p.detach().flatten().clone() for p in getattr(model, name).parameters()])
+        before = {name: parameters(name) for name in ("stem", "latent")}
+        fit(model, images, labels, classification_loss, epochs=1, batch_size=20, schedule="constant", lr=1e-2,
+            device="cpu", progress=False, lr_scales=scales)
+        return {name: (parameters(name) - weights).abs().max().item()
+                for name, weights in before.items()}
+
+    plain, slowed = trained(None), trained({"stem": 1e-6})
+    assert slowed["stem"] < 1e-3 * plain["stem"]  # the stem barely moves
+    assert slowed["latent"] > 0.1 * plain["latent"]  # the new layers still learn
+    with pytest.raises(ValueError, match="submodules are"):
+        trained({"backbone": 0.1})
+    with pytest.raises(ValueError, match="positive"):
+        trained({"stem": 0.0})
