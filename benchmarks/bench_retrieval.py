@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import time
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before faiss loads OpenMP
 
@@ -26,6 +25,7 @@ import numpy as np  # noqa: E402
 from hashlib_core.codes import pack  # noqa: E402
 from hashlib_core.metrics import hamming_map  # noqa: E402
 from hashlib_core.search import HammingIndex, hamming_rank  # noqa: E402
+from hashlib_core.speed import best_seconds  # noqa: E402
 
 
 def clustered_codes(rng: np.random.Generator, n: int, bits: int, classes: int = 10,
@@ -34,16 +34,6 @@ def clustered_codes(rng: np.random.Generator, n: int, bits: int, classes: int = 
     prototypes = rng.integers(0, 2, (classes, bits), dtype=np.uint8)
     noise = (rng.random((n, bits)) < flip).astype(np.uint8)
     return prototypes[labels] ^ noise, labels
-
-
-def best_time(function, repeats: int) -> float:
-    function()  # warm-up: numba compilation, page faults
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - started)
-    return min(times)
 
 
 def main() -> None:
@@ -58,7 +48,7 @@ def main() -> None:
     queries, database = pack(codes[:1000]), pack(codes[1000:])
     query_labels, database_labels = labels[:1000], labels[1000:]
     for ties, target in (("expected", 0.5), ("index", 1.0)):
-        seconds = best_time(lambda: hamming_map(queries, database, query_labels, database_labels, ties=ties),
+        seconds = best_seconds(lambda: hamming_map(queries, database, query_labels, database_labels, ties=ties),
                             args.repeats)
         value = hamming_map(queries, database, query_labels, database_labels, ties=ties)
         rows.append((f"mAP@all ties={ties} (1k x 59k, 48 bits)", seconds, f"target <= {target} s",
@@ -77,18 +67,18 @@ def main() -> None:
         faiss_seconds = {}
         for threads in (1, 2):
             faiss.omp_set_num_threads(threads)
-            faiss_seconds[threads] = best_time(lambda: faiss_index.search(query_bytes, 100), args.repeats)
+            faiss_seconds[threads] = best_seconds(lambda: faiss_index.search(query_bytes, 100), args.repeats)
             rows.append((f"faiss IndexBinaryFlat, {threads} thread(s) ({label})", faiss_seconds[threads],
                          "reference", "faiss' own tie order"))
-        ours = best_time(lambda: hamming_rank(queries, database, 100), args.repeats)
+        ours = best_seconds(lambda: hamming_rank(queries, database, 100), args.repeats)
         rows.append((f"hashlib_core numba backend ({label})", ours, "target <= 1.2x faiss 2 threads",
                      f"ratio {ours / faiss_seconds[2]:.2f}x, index-order ties"))
         tied_faiss = HammingIndex(64, backend="faiss").add(database)
-        seconds = best_time(lambda: tied_faiss.search(queries, 100), args.repeats)
+        seconds = best_seconds(lambda: tied_faiss.search(queries, 100), args.repeats)
         rows.append((f"hashlib_core faiss backend ({label})", seconds, "reference",
                      "faiss + index-order tie fix"))
     small = database.words[:100_000]
-    seconds = best_time(lambda: np.bitwise_count(queries.words[:, None, 0] ^ small[None, :, 0]), args.repeats)
+    seconds = best_seconds(lambda: np.bitwise_count(queries.words[:, None, 0] ^ small[None, :, 0]), args.repeats)
     rows.append(("numpy XOR + bitwise_count distances only (1k x 0.1M)", seconds, "reference",
                  f"~{seconds * args.database / 100_000:.2f} s at {args.database / 1e6:g}M"))
 

@@ -29,7 +29,7 @@ from .baselines.evaluation import baseline_codes
 from .data import ImageDataset, load_dataset
 from .evaluation import RetrievalReport, hamming_report
 from .features import dataset_features
-from .experiment import Recipe, TrainedNetwork, narrow_profile, train_on_protocol
+from .experiment import ProtocolRun, Recipe, TrainedNetwork, narrow_profile, train_on_protocol
 from .experiment import checkpoint_path as experiment_checkpoint
 from .nets.cnnbh import cnnbh_cifar, cnnbh_mnist, knob_inputs, knob_outputs
 from .nets.notation import NotationNet
@@ -105,7 +105,7 @@ def rectify(features: np.ndarray) -> np.ndarray:
 
 
 @dataclass
-class DatasetRun:
+class DatasetRun(ProtocolRun):
     """Everything one dataset's run produced.
 
     ``networks[bits]``: :class:`TrainedNetwork`; ``knob[bits]``: the knob
@@ -115,19 +115,8 @@ class DatasetRun:
     ``stages``: wall seconds per stage.
     """
 
-    dataset: ImageDataset
-    protocol: Protocol
-    settings: dict
     networks: dict = field(default_factory=dict)
     knob: dict = field(default_factory=dict)
-    reports: dict = field(default_factory=dict)
-    baseline_seconds: dict = field(default_factory=dict)
-    stages: dict = field(default_factory=dict)
-
-    @property
-    def labels(self) -> np.ndarray:
-        """Class ids of every image."""
-        return self.dataset.labels.numpy()
 
     def split(self, bits: int, part: str) -> Encoded:
         """The knob features and codes of one protocol part (``query``, ``database``, ...)."""

@@ -34,7 +34,7 @@ from .baselines.evaluation import baseline_codes
 from .codes import pack
 from .data import ImageDataset, load_dataset
 from .evaluation import RetrievalReport, feature_report, hamming_report
-from .experiment import Recipe, TrainedNetwork, checkpoint_path, narrow_profile, train_on_protocol
+from .experiment import ProtocolRun, Recipe, TrainedNetwork, checkpoint_path, narrow_profile, train_on_protocol
 from .features import dataset_features
 from .metrics import average_precision, hamming_map, precision_at_k, ranked_list_relevance
 from .search import coarse_to_fine_search, hamming_lookup, hamming_rank
@@ -183,7 +183,7 @@ def latent_outputs_of(network: LatentHashNet, images: torch.Tensor, device: str 
 
 
 @dataclass
-class DatasetRun:
+class DatasetRun(ProtocolRun):
     """Everything one dataset's run produced.
 
     ``protocol``: 1,000 test queries vs the training split (Figs. 4/6, HDS);
@@ -196,24 +196,13 @@ class DatasetRun:
     ``stages``: wall seconds per stage.
     """
 
-    dataset: ImageDataset
-    protocol: Protocol
-    all_queries: Protocol
-    settings: dict
+    all_queries: Protocol = field(kw_only=True)
     pretrained: TrainedNetwork | None = None
     pretrained_accuracy: float | None = None
     networks: dict = field(default_factory=dict)
     outputs: dict = field(default_factory=dict)
     accuracy: dict = field(default_factory=dict)
-    reports: dict = field(default_factory=dict)
     map_at_depth: dict = field(default_factory=dict)
-    baseline_seconds: dict = field(default_factory=dict)
-    stages: dict = field(default_factory=dict)
-
-    @property
-    def labels(self) -> np.ndarray:
-        """Class ids of every image."""
-        return self.dataset.labels.numpy()
 
     def split(self, bits: int, part: str, protocol: Protocol | None = None) -> LatentOutputs:
         """The network outputs of one protocol part (``query``, ``database``, ...)."""
@@ -235,7 +224,7 @@ def run_dataset(name: str, settings: dict, data_root: str | os.PathLike | None =
     dataset = load_dataset(name, data_root, progress=progress)
     protocol = protocol_for(dataset, "dlbhc", seed=seed, **settings["protocol"])
     all_queries = protocol_for(dataset, "dlbhc", seed=seed, **{**settings["protocol"], "n_queries": None})
-    run = DatasetRun(dataset, protocol, all_queries, settings)
+    run = DatasetRun(dataset, protocol, settings, all_queries=all_queries)
     run.stages["load data"] = time.perf_counter() - started
     labels, test = run.labels, np.flatnonzero(dataset.is_test.numpy())
     query_labels, database_labels = labels[protocol.query], labels[protocol.database]

@@ -8,7 +8,9 @@ trains networks (CNNBH, DLBHC, ...):
 * :func:`checkpoint_path`: a checkpoint file keyed by data, protocol, recipe, seed and what else
   tells runs apart, so a re-run resumes and a changed setting starts afresh;
 * :func:`train_on_protocol`: train a classification network on a protocol's training images,
-  with per-epoch checkpoints, returning a :class:`TrainedNetwork`.
+  with per-epoch checkpoints, returning a :class:`TrainedNetwork`;
+* :class:`ProtocolRun`: what every chapter's per-dataset run holds (data, protocol,
+  settings, retrieval reports, baseline fit seconds, seconds per stage).
 """
 
 from __future__ import annotations
@@ -17,9 +19,10 @@ import hashlib
 import json
 import os
 import time
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -28,7 +31,7 @@ from .losses import classification_loss
 from .protocols import Protocol
 from .train import Augmentation, fit, load_checkpoint
 
-__all__ = ["Recipe", "narrow_profile", "checkpoint_path", "TrainedNetwork", "train_on_protocol"]
+__all__ = ["Recipe", "narrow_profile", "checkpoint_path", "TrainedNetwork", "train_on_protocol", "ProtocolRun"]
 
 
 @dataclass(frozen=True)
@@ -124,3 +127,25 @@ def train_on_protocol(model: nn.Module, dataset: ImageDataset, protocol: Protoco
                   checkpoint=checkpoint, resume=checkpoint is not None, progress=progress,
                   log_every=max(1, recipe.epochs // 10), lr_scales=lr_scales)
     return TrainedNetwork(model, history, time.perf_counter() - started, before)
+
+
+@dataclass
+class ProtocolRun:
+    """One dataset's run of a chapter: data, protocol and settings, and what the run measured.
+
+    ``reports[(method, bits)]``: retrieval reports; ``baseline_seconds[(method,
+    bits)]``: fit seconds of the classic baselines; ``stages``: wall seconds
+    per stage. Chapters subclass it with their own outputs.
+    """
+
+    dataset: ImageDataset
+    protocol: Protocol
+    settings: dict
+    reports: dict = field(default_factory=dict)
+    baseline_seconds: dict = field(default_factory=dict)
+    stages: dict = field(default_factory=dict)
+
+    @property
+    def labels(self) -> np.ndarray:
+        """Class ids of every image."""
+        return self.dataset.labels.numpy()
