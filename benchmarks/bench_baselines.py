@@ -13,7 +13,7 @@ import argparse
 import time
 
 from hashlib_core.baselines import BASELINES, make_baseline
-from hashlib_core.baselines.gist import gist_descriptors
+from hashlib_core.gist import gist_descriptors
 from hashlib_core.data import load_dataset
 from hashlib_core.protocols import protocol_for
 from hashlib_core.runtime import available_cores

@@ -14,12 +14,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from .runtime import repository_root
+
 __all__ = ["repository_root", "chapter_names", "execute_chapter", "execute_missing_chapters"]
-
-
-def repository_root() -> Path:
-    """The checkout's root (the folder holding ``_config.yml``)."""
-    return Path(__file__).resolve().parent.parent
 
 
 def chapter_names(root: Path | None = None) -> list[str]:

@@ -19,15 +19,14 @@ else the ``HASHING_BOOK_DATA`` environment variable, else the user cache folder
   split; a fixed, class-balanced 1,000 (100 per class, seed 0) plays that role.
 
 Image folders are decoded once (threads over JPEG files) and cached as
-uncompressed ``.npz`` under ``<cache>/decoded/``, keyed by the source and a
-checksum of the folder's file list (names, sizes, modification times).
+uncompressed ``.npz`` under ``<cache>/decoded/`` (:func:`hashlib_core.cache.resolve_cache_dir`),
+keyed by the source and a checksum of the folder's file list (names, sizes, modification times).
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -37,6 +36,7 @@ from typing import Sequence
 import numpy as np
 import torch
 
+from .cache import CACHE_ENV, atomic_savez, resolve_cache_dir, user_cache
 from .runtime import available_cores
 
 __all__ = [
@@ -54,7 +54,6 @@ __all__ = [
 
 DATASETS = ("cifar10", "mnist", "mnist5k")
 DATA_ROOT_ENV = "HASHING_BOOK_DATA"
-CACHE_ENV = "HASHING_BOOK_CACHE"
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
 OFFICIAL_SIZES = {"cifar10": (50_000, 10_000), "mnist": (60_000, 10_000)}
 MNIST5K_TEST_PER_CLASS = 100
@@ -114,21 +113,7 @@ def resolve_data_root(root: str | os.PathLike | None = None) -> Path:
         return Path(root).expanduser()
     if os.environ.get(DATA_ROOT_ENV):
         return Path(os.environ[DATA_ROOT_ENV]).expanduser()
-    return _user_cache() / "data"
-
-
-def resolve_cache_dir(cache_dir: str | os.PathLike | None = None) -> Path:
-    """Where decoded arrays are cached: ``cache_dir``, else ``$HASHING_BOOK_CACHE``, else the user cache."""
-    if cache_dir is not None:
-        return Path(cache_dir).expanduser()
-    if os.environ.get(CACHE_ENV):
-        return Path(os.environ[CACHE_ENV]).expanduser()
-    return _user_cache() / "decoded"
-
-
-def _user_cache() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "hashing-book"
+    return user_cache() / "data"
 
 
 def _content_checksum(images: np.ndarray, labels: np.ndarray) -> str:
@@ -316,7 +301,8 @@ def read_image_folder(folder: str | os.PathLike, *, cache: bool = True, cache_di
     cache_path = None
     if cache:
         key = hashlib.sha256(str(folder.resolve()).encode()).hexdigest()[:12]
-        cache_path = resolve_cache_dir(cache_dir) / f"{folder.parent.name}-{folder.name}-{key}-{manifest[:16]}.npz"
+        cache_path = (resolve_cache_dir(cache_dir) / "decoded"
+                      / f"{folder.parent.name}-{folder.name}-{key}-{manifest[:16]}.npz")
         if cache_path.exists():
             with np.load(cache_path, allow_pickle=False) as cached:
                 return cached["images"], cached["labels"], [str(c) for c in cached["classes"]]
@@ -336,17 +322,7 @@ def read_image_folder(folder: str | os.PathLike, *, cache: bool = True, cache_di
     images = np.stack(decoded)
     labels = np.array([label for _, label in files], dtype=np.int64)
     if cache_path is not None:
-        _atomic_savez(cache_path, images=images, labels=labels, classes=np.array(classes))
+        atomic_savez(cache_path, images=images, labels=labels, classes=np.array(classes))
     return images, labels, classes
 
 
-def _atomic_savez(path: Path, **arrays: np.ndarray) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".npz.partial")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            np.savez(stream, **arrays)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

@@ -1,8 +1,8 @@
 """Hand-made features for the classic baselines, cached per dataset.
 
 Introduced in the classic-baselines chapter. ``dataset_features(dataset, "gist512")``
-computes GIST once per dataset checksum and keeps it under the decode cache
-(``<cache>/features/``), so every chapter that compares against GIST + LSH
+computes GIST once per dataset checksum and keeps it in the cache
+(``<cache>/features/``, :mod:`hashlib_core.cache`), so every chapter that compares against GIST + LSH
 reuses the same array.
 """
 
@@ -14,8 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .baselines.gist import gist_descriptors
-from .data import ImageDataset, _atomic_savez, resolve_cache_dir
+from .cache import atomic_savez, resolve_cache_dir
+from .data import ImageDataset
+from .gist import gist_descriptors
 
 __all__ = ["FEATURE_KINDS", "dataset_features"]
 
@@ -45,5 +46,5 @@ def dataset_features(dataset: ImageDataset, kind: str, *, cache: bool = True,
     features = gist_descriptors(dataset.images, progress=progress, **FEATURE_KINDS[kind])
     seconds = time.perf_counter() - started
     if cache:
-        _atomic_savez(path, features=features)
+        atomic_savez(path, features=features)
     return features, seconds

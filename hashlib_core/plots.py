@@ -9,7 +9,8 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 
-__all__ = ["set_theme", "ours_vs_published", "curves", "retrieval_grid", "activation_overview"]
+__all__ = ["set_theme", "ours_vs_published", "curves", "retrieval_grid", "activation_overview", "training_curves",
+           "retrieval_curves", "top_retrievals", "search_study", "speed_bars", "bars"]
 
 
 def set_theme() -> None:
@@ -120,5 +121,131 @@ def activation_overview(outputs, *, threshold: float = 0.0, layer: str = "H laye
     right.set_ylim(0, 1)
     right.set_xlabel("bit")
     right.set_ylabel(f"share of outputs > {threshold:g}")
+    figure.tight_layout()
+    return figure
+
+
+def training_curves(runs: dict):
+    """One panel per dataset: training accuracy (loss when the objective does not classify) per epoch, every
+    network and stage of :class:`hashlib_core.experiment.MethodRun` runs, stages one after the other."""
+    import numpy as np
+
+    figure, axes = plt.subplots(1, len(runs), figsize=(5.2 * len(runs), 3.4), squeeze=False)
+    for axis, (name, run) in zip(axes[0], runs.items()):
+        networks = ([("pre-training", run.pretrained)] if run.pretrained else []) + \
+            [(f"{bits} bits", network) for bits, network in run.networks.items()]
+        offset = len(run.pretrained.history) if run.pretrained else 0
+        measure = "accuracy" if run.networks and next(iter(run.networks.values())).history[-1]["accuracy"] \
+            is not None else "loss"
+        series = {}
+        for label, network in networks:
+            start = 0 if label == "pre-training" else offset
+            values = [entry[measure] for entry in network.history]
+            series[label] = (start + np.arange(1, len(values) + 1), values)
+        curves(None, series, xlabel="epoch", ylabel=f"training {measure}", title=name, ax=axis)
+    figure.tight_layout()
+    return figure
+
+
+def retrieval_curves(run, methods: list[str], *, bits: int | None = None, radius_panel: bool = True,
+                     reference: float | None = None):
+    """Hamming-ranking figures of one run: precision within radius 2 vs code length, precision-recall over the
+    radius, and precision vs number returned at ``bits`` (default: the longest code); ``reference`` draws a quoted
+    precision level (dashed) on the last panel."""
+    lengths = list(run.settings.code_lengths)
+    shown = bits if bits in lengths else max(lengths)
+    name = run.dataset.name
+    panels = 3 if radius_panel else 1
+    figure, axes = plt.subplots(1, panels, figsize=(4.7 * panels, 3.8), squeeze=False)
+    axes = axes[0]
+    if radius_panel:
+        curves(lengths, {method: [run.reports[(method, length)].precision_within_radius for length in lengths]
+                         for method in methods}, xlabel="code length (bits)", ylabel="precision (radius 2)",
+               title=f"{name}: hash lookup, radius 2", ax=axes[0])
+        curves(None, {method: (run.reports[(method, shown)].radius_curve.recall,
+                               run.reports[(method, shown)].radius_curve.precision) for method in methods},
+               xlabel="recall", ylabel="precision", title=f"{name}: precision-recall, {shown} bits", ax=axes[1])
+    curves(None, {method: (run.reports[(method, shown)].ks, run.reports[(method, shown)].precision_at_k)
+                  for method in methods}, xlabel="number of returned images", ylabel="precision",
+           title=f"{name}: precision vs returned, {shown} bits", ax=axes[-1])
+    if reference is not None:
+        axes[-1].axhline(reference, color="black", linestyle="--", linewidth=1, label="paper (quoted)")
+        axes[-1].legend(fontsize=8, loc="lower right")
+    for axis in axes:
+        axis.legend(fontsize=8, loc="best", framealpha=0.85)
+    figure.tight_layout()
+    return figure
+
+
+def top_retrievals(run, method: str, bits: int, k: int = 10):
+    """The first query of every class and its ``k`` Hamming-nearest database images (ties by database index)."""
+    import numpy as np
+
+    from .search import hamming_rank
+
+    protocol, labels = run.protocol, run.labels
+    query_labels = labels[protocol.query]
+    chosen = np.array([np.flatnonzero(query_labels == label)[0] for label in np.unique(query_labels)])
+    neighbours, _ = hamming_rank(run.part_codes(method, bits, "query")[chosen],
+                                 run.part_codes(method, bits, "database"), k=k)
+    found = protocol.database[neighbours]
+    images = run.dataset.images.numpy()
+    figure = retrieval_grid(images[protocol.query[chosen]], images[found],
+                            labels[found] == query_labels[chosen][:, None],
+                            titles=[run.dataset.classes[label] for label in query_labels[chosen]])
+    figure.suptitle(f"{run.dataset.name}, {method}, {bits} bits", fontsize=10, y=1.01)
+    return figure
+
+
+def search_study(comparison: dict, title: str):
+    """Three panels of an ES / BCS / HDS study (:func:`hashlib_core.studies.dlbhc.search_comparison`): precision
+    vs k, HDS precision vs pool size (BCS's precision@10 for reference), and HDS vs a Hamming radius."""
+    frame, summary = pd.DataFrame(comparison["curves"]), pd.DataFrame(comparison["summary"])
+    pools = summary[summary["kind"] == "HDS"]
+    largest = int(pools["pool size"].max())
+    shown = set(summary.loc[summary["kind"] != "HDS", "search"]) | \
+        {f"HDS (pool {size})" for size in (1000, 5000, largest)}
+    figure, axes = plt.subplots(1, 3, figsize=(15, 3.8))
+    curves(None, {search: (part["k"].to_numpy(), part["precision"].to_numpy())
+                  for search, part in frame.groupby("search", sort=False) if search in shown},
+           xlabel="number of retrieved images", ylabel="precision", title=title, ax=axes[0])
+    axes[0].set_xscale("log")
+    at_100 = frame[frame["k"] == 100].set_index("search")["precision"]
+    curves(pools["pool size"].to_numpy(), {"HDS precision@10": pools["precision@10"].to_numpy(),
+                                           "HDS precision@100": at_100[pools["search"]].to_numpy()},
+           xlabel="HDS pool size (Hamming-nearest codes)", ylabel="precision", title="effect of the pool size",
+           ax=axes[1])
+    bcs = summary.loc[summary["kind"] == "BCS", "precision@10"].iloc[0]
+    axes[1].axhline(bcs, color="tab:gray", linestyle=":", linewidth=1, label="BCS precision@10")
+    axes[1].set_xscale("log")
+    axes[1].legend(fontsize=8)
+    radius = pd.DataFrame(comparison["radius"])
+    curves(radius["radius"].to_numpy(), {key: radius[key].to_numpy() for key in
+                                         ("HDS precision@10", "HDS precision@100", "queries without candidates")},
+           xlabel="Hamming threshold (radius)", ylabel="share", title="effect of the Hamming threshold", ax=axes[2])
+    figure.tight_layout()
+    return figure
+
+
+def speed_bars(rows: list[dict], n_database: int):
+    """ns per comparison of every scan in a :func:`hashlib_core.speed.search_speed` table (log scale; codes green)."""
+    scans = pd.DataFrame(rows)
+    scans = scans[scans["kind"] == "scan"]
+    figure, axis = plt.subplots(figsize=(8, 4))
+    axis.barh(scans["method"] + " | " + scans["representation"], scans["ns per comparison"],
+              color=["tab:green" if "code" in text else "tab:blue" for text in scans["representation"]])
+    axis.set_xscale("log")
+    axis.set_xlabel(f"ns per comparison (scan of {n_database:,} items, log scale)")
+    axis.invert_yaxis()
+    figure.tight_layout()
+    return figure
+
+
+def bars(labels, values, *, xlabel: str):
+    """Horizontal bars, first label on top (e.g. mAP of several rankings)."""
+    figure, axis = plt.subplots(figsize=(6, 0.45 * len(labels) + 0.8))
+    axis.barh(list(labels), list(values), color="tab:blue")
+    axis.set_xlabel(xlabel)
+    axis.invert_yaxis()
     figure.tight_layout()
     return figure

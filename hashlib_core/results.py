@@ -23,7 +23,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from .chapters import repository_root
+from .runtime import repository_root
 from .runtime import environment_record
 
 __all__ = ["write_results", "read_results", "metric_value"]

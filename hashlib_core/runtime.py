@@ -9,13 +9,19 @@ import os
 import platform
 import random
 from importlib import metadata
+from pathlib import Path
 
 import numpy as np
 import torch
 
-__all__ = ["available_cores", "configure_threads", "pick_device", "seed_everything", "environment_record"]
+__all__ = ["repository_root", "available_cores", "configure_threads", "pick_device", "seed_everything", "environment_record"]
 
 RECORDED_PACKAGES = ("torch", "torchvision", "numpy", "numba", "faiss-cpu", "scikit-learn", "hashlib_core")
+
+
+def repository_root() -> Path:
+    """The checkout's root (the folder holding ``_config.yml``)."""
+    return Path(__file__).resolve().parent.parent
 
 
 def available_cores() -> int:

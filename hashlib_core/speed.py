@@ -26,7 +26,7 @@ import torch
 from .codes import pack
 from .search import feature_distances, hamming_distances
 
-__all__ = ["search_speed", "best_seconds", "SCAN_TOP_K"]
+__all__ = ["search_speed", "best_seconds", "speed_ratios", "speed_rows", "SCAN_TOP_K"]
 
 SCAN_TOP_K = 100  # the faiss searches return the top 100 (their cost is dominated by the scan)
 
@@ -139,3 +139,34 @@ def search_speed(*, code_bits: tuple[int, ...] = (48, 128), feature_dims: tuple[
     for dims in feature_dims:
         rows += _feature_rows(int(dims), n_database, n_queries, rng, repeats)
     return rows
+
+
+def _per_comparison(rows: list[dict], method: str, representation: str) -> float:
+    matches = [row["ns per comparison"] for row in rows
+               if row["method"] == method and row["representation"] == representation]
+    if not matches:
+        raise KeyError(f"no speed row for {method!r} on {representation!r}; run search_speed with that size")
+    return float(matches[0])
+
+
+def speed_ratios(rows: list[dict], feature_dim: int, code_bits: int = 128) -> dict[str, float]:
+    """How many times faster a ``code_bits`` Hamming comparison is than a Euclidean one, from :func:`search_speed`
+    rows: in a scan against 4096-d and ``feature_dim``-d float32, and one pair per Python call against 4096-d."""
+    code = f"{code_bits}-bit code"
+    popcount = _per_comparison(rows, "packed popcount (numba)", code)
+    return {
+        f"scan: numba {code_bits}-bit popcount vs numpy BLAS 4096-d":
+            _per_comparison(rows, "Euclidean, numpy BLAS", "4096-d float32") / popcount,
+        f"scan: numba {code_bits}-bit popcount vs numpy BLAS {feature_dim}-d":
+            _per_comparison(rows, "Euclidean, numpy BLAS", f"{feature_dim}-d float32") / popcount,
+        f"one pair per Python call: numpy norm 4096-d vs int XOR + bit_count {code_bits}-bit":
+            _per_comparison(rows, "one pair: numpy linalg.norm(a - b)", "4096-d float32")
+            / _per_comparison(rows, "one pair: Python int XOR + bit_count", code),
+    }
+
+
+def speed_rows(rows: list[dict], n_database: int) -> list[dict]:
+    """Results-file rows of :func:`search_speed` output."""
+    return [{"name": f"{row['kind']} ns per comparison", "method": row["method"],
+             "representation": row["representation"], "value": row["ns per comparison"], "n_database": n_database}
+            for row in rows]

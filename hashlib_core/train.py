@@ -25,9 +25,12 @@ import torch
 from torch import nn
 
 from .codes import PackedCodes, binarize, pack
+from .losses import classification_loss
+from .objectives import Batch, Classification, Objective
 from .runtime import configure_threads, pick_device, seed_everything
 
-__all__ = ["Augmentation", "augment_batch", "to_model_input", "channel_statistics", "fit", "parameter_groups",
+__all__ = ["Augmentation", "augment_batch", "to_model_input", "channel_statistics", "fit", "as_objective",
+           "parameter_groups",
            "evaluate_accuracy", "encode", "Encoded", "save_checkpoint", "load_checkpoint"]
 
 LossFunction = Callable[[Any, torch.Tensor], torch.Tensor]
@@ -76,21 +79,51 @@ def channel_statistics(images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor
     return values.mean(dim=1), values.std(dim=1)
 
 
-def _check_training_data(images: torch.Tensor, labels: torch.Tensor) -> None:
+class _LossOnOutputs(Objective):
+    """A plain ``loss_fn(model(inputs), labels)`` as an objective (kept for short scripts and exercises)."""
+
+    def __init__(self, loss_fn: LossFunction) -> None:
+        self.loss_fn = loss_fn
+
+    def __call__(self, model, inputs, batch):
+        return self.loss_fn(model(inputs), batch.labels), None
+
+
+def as_objective(objective: Objective | LossFunction) -> Objective:
+    """An :class:`~hashlib_core.objectives.Objective` as it is; ``classification_loss`` as
+    :class:`~hashlib_core.objectives.Classification`; any other ``loss_fn(outputs, labels)`` wrapped."""
+    if isinstance(objective, Objective):
+        return objective
+    if objective is classification_loss:
+        return Classification()
+    if callable(objective):
+        return _LossOnOutputs(objective)
+    raise ValueError(f"objective must be an Objective or a loss_fn(outputs, labels), got {objective!r}")
+
+
+def _check_training_data(images: torch.Tensor, labels: torch.Tensor | None, targets: torch.Tensor | None,
+                         objective: Objective) -> None:
     if not isinstance(images, torch.Tensor) or images.dtype != torch.uint8 or images.ndim != 4:
         raise ValueError("images must be a (n, C, H, W) uint8 tensor (ImageDataset.images[indices]), got "
                          f"{type(images).__name__} {getattr(images, 'dtype', '')} {tuple(getattr(images, 'shape', ()))}")
-    if not isinstance(labels, torch.Tensor) or labels.shape != (images.shape[0],):
-        raise ValueError(f"labels must be a ({images.shape[0]},) tensor, one per image, "
-                         f"got {tuple(getattr(labels, 'shape', ()))}")
+    if not objective.uses_labels and labels is not None:
+        raise ValueError(f"{objective!r} learns without labels; pass labels=None so that no label reaches it")
+    if objective.uses_labels and (not isinstance(labels, torch.Tensor) or labels.shape != (images.shape[0],)):
+        raise ValueError(f"{objective!r} needs labels: a ({images.shape[0]},) tensor, one per image, "
+                         f"got {type(labels).__name__} {tuple(getattr(labels, 'shape', ()))}")
+    if objective.uses_targets and (not isinstance(targets, torch.Tensor) or len(targets) != images.shape[0]):
+        raise ValueError(f"{objective!r} needs targets: a tensor with one row per image ({images.shape[0]}), "
+                         f"got {type(targets).__name__} {tuple(getattr(targets, 'shape', ()))}")
 
 
 def _optimizer(name: str, parameters, lr: float, weight_decay: float) -> torch.optim.Optimizer:
     if name == "adamw":
         return torch.optim.AdamW(parameters, lr=lr, weight_decay=weight_decay)
+    if name == "adam":
+        return torch.optim.Adam(parameters, lr=lr, weight_decay=weight_decay)
     if name == "sgd":
         return torch.optim.SGD(parameters, lr=lr, momentum=0.9, weight_decay=weight_decay)
-    raise ValueError(f"optimizer must be 'adamw' or 'sgd', got {name!r}")
+    raise ValueError(f"optimizer must be 'adamw', 'adam' or 'sgd', got {name!r}")
 
 
 def parameter_groups(model: nn.Module, lr: float, lr_scales: dict[str, float] | None = None) -> list[dict]:
@@ -143,12 +176,6 @@ def load_checkpoint(path: str | os.PathLike, device: str | torch.device = "cpu")
     return torch.load(Path(path), map_location=device, weights_only=True)
 
 
-def _batch_accuracy(outputs: Any, labels: torch.Tensor, n_classes: int) -> torch.Tensor | None:
-    if isinstance(outputs, torch.Tensor) and outputs.ndim == 2 and outputs.shape[1] == n_classes:
-        return (outputs.argmax(dim=1) == labels).sum()
-    return None
-
-
 @torch.inference_mode()
 def evaluate_accuracy(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, *, batch_size: int = 1000,
                       device: str | torch.device = "auto", channels_last: bool = True) -> float:
@@ -164,7 +191,8 @@ def evaluate_accuracy(model: nn.Module, images: torch.Tensor, labels: torch.Tens
     return correct / max(len(images), 1)
 
 
-def fit(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, loss_fn: LossFunction, *, epochs: int,
+def fit(model: nn.Module, images: torch.Tensor, labels: torch.Tensor | None, objective: Objective | LossFunction, *,
+        epochs: int, targets: torch.Tensor | None = None,
         batch_size: int = 100, lr: float = 3e-3, weight_decay: float = 5e-4, optimizer: str = "adamw",
         schedule: str | Callable = "onecycle", ema_decay: float | None = None,
         augmentation: Augmentation | None = None, device: str | torch.device = "auto",
@@ -172,11 +200,13 @@ def fit(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, loss_fn: L
         checkpoint: str | os.PathLike | None = None, resume: bool = False, progress: bool = True,
         log_every: int = 1, lr_scales: dict[str, float] | None = None,
         channels_last: bool = True, threads: int | None = None) -> list[dict]:
-    """Train ``model`` on in-memory uint8 images and return the per-epoch history.
+    """Train ``model`` on in-memory uint8 images with any objective and return the per-epoch history.
 
-    ``loss_fn(outputs, labels)`` gets the model's output for a mini-batch
-    (class scores for the classification losses, codes for pairwise losses,
-    whose pairs come from the batch). ``schedule`` steps once per batch: a
+    ``objective`` (:mod:`hashlib_core.objectives`) gets the model, the
+    mini-batch inputs and a :class:`~hashlib_core.objectives.Batch` (indices,
+    labels, per-image ``targets``) and returns the loss; a plain
+    ``loss_fn(outputs, labels)`` is accepted too. ``labels`` must be None for
+    a label-free objective, which then never sees one. ``schedule`` steps once per batch: a
     name, or ``schedule(optimizer, total_steps)`` returning a scheduler.
     ``lr_scales`` scales the learning rate of named top-level submodules
     (e.g. ``{"stem": 0.1}`` when fine-tuning a pre-trained stem under a new
@@ -186,12 +216,13 @@ def fit(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, loss_fn: L
     continues from it. With ``progress`` one bar counts the epochs (loss and
     images/s beside it) and a summary line is printed every ``log_every``
     epochs (and after the last). Each history entry holds ``epoch``, ``loss``,
-    ``accuracy`` (training, when the output is class scores, else None),
+    ``accuracy`` (training, when the objective classifies, else None),
     ``val_accuracy``, ``seconds``, ``images_per_second`` and ``lr``.
     """
     from tqdm import tqdm
 
-    _check_training_data(images, labels)
+    objective = as_objective(objective)
+    _check_training_data(images, labels, targets, objective)
     if epochs < 1 or batch_size < 1:
         raise ValueError(f"epochs and batch_size must be positive, got epochs={epochs}, batch_size={batch_size}")
     if len(images) < batch_size:
@@ -223,8 +254,8 @@ def fit(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, loss_fn: L
         if averaged is not None:
             averaged = [tensor.to(chosen) for tensor in state["averaged"]]
     data = images.to(chosen) if chosen.type == "cuda" else images
-    targets = labels.to(chosen)
-    n_classes = int(labels.max()) + 1
+    label_data = labels.to(chosen) if objective.uses_labels else None
+    target_data = targets.to(chosen) if objective.uses_targets else None
     model.train()
     bar = tqdm(total=epochs, initial=first_epoch, desc="training", unit="epoch", disable=not progress)
     for epoch in range(first_epoch, epochs):
@@ -232,15 +263,16 @@ def fit(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, loss_fn: L
         order = torch.randperm(len(images), generator=generator)
         loss_sum = torch.zeros((), device=chosen)
         correct_sum = torch.zeros((), device=chosen, dtype=torch.long)
-        has_accuracy = True
         for step in range(steps_per_epoch):
             batch_index = order[step * batch_size:(step + 1) * batch_size]
             batch = data[batch_index.to(data.device)]
             if augmentation is not None:
                 batch = augment_batch(batch, augmentation, generator)
-            batch_labels = targets[batch_index.to(chosen)]
-            outputs = model(to_model_input(batch, chosen, channels_last))
-            loss = loss_fn(outputs, batch_labels)
+            on_device = batch_index.to(chosen)
+            batch_labels = label_data[on_device] if label_data is not None else None
+            loss, scores = objective(model, to_model_input(batch, chosen, channels_last),
+                                     Batch(on_device, batch_labels,
+                                           target_data[on_device] if target_data is not None else None))
             if not torch.isfinite(loss):
                 raise FloatingPointError(f"loss became {loss.item()} at epoch {epoch + 1}, step {step + 1}; "
                                          "lower the learning rate")
@@ -251,15 +283,12 @@ def fit(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, loss_fn: L
             if averaged is not None:
                 torch._foreach_lerp_(averaged, [p.detach() for p in parameters], 1.0 - ema_decay)
             loss_sum += loss.detach() * len(batch_index)
-            correct = _batch_accuracy(outputs.detach() if isinstance(outputs, torch.Tensor) else outputs,
-                                      batch_labels, n_classes)
-            has_accuracy = has_accuracy and correct is not None
-            if correct is not None:
-                correct_sum += correct
+            if objective.classifies:
+                correct_sum += (scores.argmax(dim=1) == batch_labels).sum()
         seconds = time.perf_counter() - started
         seen = steps_per_epoch * batch_size
         record = {"epoch": epoch + 1, "loss": loss_sum.item() / seen,
-                  "accuracy": correct_sum.item() / seen if has_accuracy else None,
+                  "accuracy": correct_sum.item() / seen if objective.classifies else None,
                   "val_accuracy": None, "seconds": seconds, "images_per_second": seen / seconds,
                   "lr": scheduler.get_last_lr()[0]}
         if validation is not None:

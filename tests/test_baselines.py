@@ -1,10 +1,12 @@
+from dataclasses import replace
+
 import numpy as np
 import pytest
 import torch
 
 from hashlib_core.baselines import BASELINES, ITQ, KSH, LSH, PCAH, SphericalHashing, make_baseline
-from hashlib_core.baselines.evaluation import evaluate_baseline
-from hashlib_core.baselines.gist import _block_means, _prefilter, _symmetric_pad, gabor_bank, gist_descriptors
+from hashlib_core.baselines_chapter import evaluate_baseline
+from hashlib_core.gist import _block_means, _prefilter, _symmetric_pad, gabor_bank, gist_descriptors
 from hashlib_core.metrics import hamming_map
 from hashlib_core.protocols import make_protocol
 
@@ -129,15 +131,16 @@ def test_gist_with_a_boundary_wider_than_the_image():
 
 
 def test_run_validation_smoke_job_reproduces_every_published_cell():
-    from hashlib_core.baselines.evaluation import run_validation, validation_jobs
+    from hashlib_core.baselines_chapter import run_validation, validation_jobs
 
-    jobs = validation_jobs("smoke")
-    for job in jobs:
-        job["method_options"] = {"ksh": {"n_labeled": 200, "n_anchors": 50}}
+    jobs = [replace(job, method_options={"ksh": {"n_labeled": 200, "n_anchors": 50}})
+            for job in validation_jobs("smoke")]
     rows, runs = run_validation(jobs, progress=False)
-    expected = {(method, bits) for method, per_bits in jobs[0]["entry"]["values"].items() for bits in per_bits}
+    expected = {(method, bits) for method, per_bits in jobs[0].entry["values"].items() for bits in per_bits}
     assert {(row["method"], row["bits"]) for row in rows} == expected
     assert all(0 <= row["value"] <= 1 and row["dataset"] == "mnist5k" for row in rows)
-    assert set(runs["mnist5k"]["stages"]) == {"pixels features", jobs[0]["entry"]["source"]}
+    assert set(runs["mnist5k"]["stages"]) == {"pixels features", jobs[0].entry["source"]}
     with pytest.raises(ValueError, match="profile must be"):
         validation_jobs("full")
+    with pytest.raises(ValueError, match="ValidationJob.feature"):
+        replace(jobs[0], feature="gist")

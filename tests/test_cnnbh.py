@@ -4,11 +4,15 @@ import numpy as np
 import pytest
 import torch
 
-from hashlib_core.cnnbh import (PROFILES, Recipe, build_network, checkpoint_path, profile_plan, rectify,
-                                run_dataset)
-from hashlib_core.data import ImageDataset, load_dataset
+from hashlib_core.data import ImageDataset
+from hashlib_core.experiment import run_method
+from hashlib_core.methods import CNNBH
+from hashlib_core.methods.cnnbh import PROFILES
 from hashlib_core.nets.cnnbh import cnnbh_cifar, cnnbh_mnist, knob_inputs, pool3_outputs
-from hashlib_core.protocols import protocol_for
+from hashlib_core.settings import BaselineRun
+from hashlib_core.studies.cnnbh import rectify, search_alternatives, signs_experiment
+
+METHOD = CNNBH()
 
 
 def _fake(shape):
@@ -17,35 +21,48 @@ def _fake(shape):
 
 
 def test_profiles_name_the_papers_code_lengths_and_a_cpu_sized_recipe():
-    assert PROFILES["paper"]["cifar10"]["code_lengths"] == [12, 24, 32, 48]
-    assert PROFILES["paper"]["mnist"]["recipe"].augmentation() is None  # digits are not flipped
-    assert PROFILES["paper"]["cifar10"]["recipe"].augmentation().flip
-    assert PROFILES["long"]["cifar10"]["recipe"].epochs > PROFILES["paper"]["cifar10"]["recipe"].epochs
+    assert PROFILES["paper"]["cifar10"].code_lengths == (12, 24, 32, 48)
+    assert PROFILES["paper"]["mnist"].recipe.augmentation() is None  # digits are not flipped
+    assert PROFILES["paper"]["cifar10"].recipe.augmentation().flip
+    assert PROFILES["long"]["cifar10"].recipe.epochs > PROFILES["paper"]["cifar10"].recipe.epochs
+    assert [baseline.label for baseline in PROFILES["paper"]["cifar10"].baselines] == ["LSH", "KSH"]
 
 
-def test_profile_plan_narrows_and_overrides_without_touching_the_profiles():
-    plan = profile_plan("paper", ["cifar10"], [16], 3)
-    assert list(plan) == ["cifar10"] and plan["cifar10"]["code_lengths"] == [16]
-    assert plan["cifar10"]["recipe"] == replace(PROFILES["paper"]["cifar10"]["recipe"], epochs=3)
-    assert PROFILES["paper"]["cifar10"]["code_lengths"] == [12, 24, 32, 48]
+def test_plan_narrows_and_overrides_without_touching_the_profiles():
+    plan = METHOD.plan("paper", ["cifar10"], [16], 3)
+    assert list(plan) == ["cifar10"] and plan["cifar10"].code_lengths == (16,)
+    assert plan["cifar10"].recipe == replace(PROFILES["paper"]["cifar10"].recipe, epochs=3)
+    assert PROFILES["paper"]["cifar10"].code_lengths == (12, 24, 32, 48)
 
 
 @pytest.mark.parametrize("arguments, message", [
     (("tiny",), "profile must be one of"),
     (("paper", ["imagenet"]), "are not among them"),
-    (("paper", None, [0]), "positive integers"),
-    (("paper", None, None, 0), "epochs must be at least 1"),
+    (("paper", "cifar10"), "list of dataset names"),
+    (("paper", None, [0]), "code_lengths must be a non-empty list of positive integers"),
+    (("paper", None, "abc"), "code_lengths must be a list"),
+    (("paper", None, None, 0), "epochs must be an integer >= 1"),
+    (("paper", None, None, -1), "epochs must be an integer >= 1"),
 ])
 def test_bad_profile_requests_get_a_clear_error(arguments, message):
     with pytest.raises(ValueError, match=message):
-        profile_plan(*arguments)
+        METHOD.plan(*arguments)
 
 
 def test_build_network_picks_the_papers_network_by_image_shape():
-    assert build_network(_fake((3, 32, 32)), 24).spec == cnnbh_cifar(24).spec
-    assert build_network(_fake((1, 28, 28)), 12).spec == cnnbh_mnist(12).spec
+    settings = PROFILES["paper"]["mnist"]
+    assert METHOD.build_network(_fake((3, 32, 32)), 24, settings).spec == cnnbh_cifar(24).spec
+    assert METHOD.build_network(_fake((1, 28, 28)), 12, settings).spec == cnnbh_mnist(12).spec
     with pytest.raises(ValueError, match="3x32x32"):
-        build_network(_fake((3, 64, 64)), 12)
+        METHOD.build_network(_fake((3, 64, 64)), 12, settings)
+
+
+def test_the_hash_layer_is_the_knob_and_its_signs_are_the_code():
+    network = cnnbh_mnist(12).eval()
+    layers = METHOD.layers(network, torch.rand(3, 1, 28, 28))
+    assert layers["knob"].shape == (3, 12) and layers["scores"].shape == (3, 10)
+    outputs = {"knob": np.array([[-0.2, 0.0, 0.3]], dtype=np.float32)}
+    assert METHOD.codes(outputs).words[0, 0] == 0b100  # 0 itself is not above the threshold
 
 
 def test_knob_input_is_pool3_for_cifar_and_pool2_for_mnist():
@@ -59,28 +76,48 @@ def test_rectify_pushes_outputs_half_a_unit_away_from_zero_by_sign():
     np.testing.assert_allclose(rectify(np.array([[-1.0, -0.1, 0.0, 0.3]])), [[-1.5, -0.6, 0.5, 0.8]])
 
 
-def test_checkpoint_names_change_with_anything_that_changes_the_network(tmp_path):
-    dataset = load_dataset("mnist5k")
-    protocol = protocol_for(dataset, "cnnh", queries_per_class=20, train_per_class=200, validation_per_class=0)
-    recipe = Recipe(epochs=2)
-    path = checkpoint_path(dataset, protocol, 12, recipe, 0, tmp_path)
-    assert path == checkpoint_path(dataset, protocol, 12, recipe, 0, tmp_path)
-    others = {checkpoint_path(dataset, protocol, 24, recipe, 0, tmp_path),
-              checkpoint_path(dataset, protocol, 12, replace(recipe, epochs=3), 0, tmp_path),
-              checkpoint_path(dataset, protocol, 12, recipe, 1, tmp_path)}
-    assert path not in others and len(others) == 3
+@pytest.fixture(scope="module")
+def smoke_cache(tmp_path_factory):
+    return tmp_path_factory.mktemp("cache")
 
 
-def test_a_run_hashes_with_knob_signs_beats_lsh_and_resumes_from_its_checkpoints(tmp_path, monkeypatch):
-    monkeypatch.setenv("HASHING_BOOK_CACHE", str(tmp_path))
-    settings = profile_plan("smoke", code_lengths=[16], epochs=3)["mnist5k"]
-    first = run_dataset("mnist5k", settings, progress=False)
-    knob = first.knob[16]
-    assert knob.features.shape == (5000, 16)
-    np.testing.assert_array_equal(knob.bits, (knob.features > 0).astype(np.uint8))  # the code is the signs
-    assert set(first.reports) == {("CNNBH", 16), ("LSH", 16), ("KSH", 16)}
-    assert first.reports[("CNNBH", 16)].map > first.reports[("LSH", 16)].map
-    assert first.networks[16].resumed_epochs == 0
-    again = run_dataset("mnist5k", settings, progress=False)
+@pytest.fixture(scope="module")
+def smoke_run(smoke_cache):
+    settings = replace(METHOD.plan("smoke", code_lengths=[16], epochs=3)["mnist5k"],
+                       baselines=(BaselineRun("lsh"), BaselineRun("ksh", {"n_labeled": 300, "n_anchors": 50})))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("HASHING_BOOK_CACHE", str(smoke_cache))
+        return run_method(METHOD, "mnist5k", settings, progress=False)
+
+
+def test_a_run_hashes_with_knob_signs_beats_lsh_and_resumes_from_its_checkpoints(smoke_run, smoke_cache,
+                                                                                monkeypatch):
+    knob = smoke_run.outputs[16]["knob"]
+    assert knob.shape == (5000, 16)
+    from hashlib_core.codes import unpack
+
+    np.testing.assert_array_equal(unpack(smoke_run.codes[("CNNBH", 16)]), (knob > 0).astype(np.uint8))
+    assert set(smoke_run.reports) == {("CNNBH", 16), ("LSH", 16), ("KSH", 16)}
+    assert smoke_run.reports[("CNNBH", 16)].map > smoke_run.reports[("LSH", 16)].map
+    assert smoke_run.networks[16].resumed_epochs == 0 and 0.5 < smoke_run.accuracy[16] <= 1
+    monkeypatch.setenv("HASHING_BOOK_CACHE", str(smoke_cache))
+    again = run_method(METHOD, "mnist5k", replace(smoke_run.settings, baselines=()), progress=False)
     assert again.networks[16].resumed_epochs == 3  # every epoch came from the checkpoint
-    assert again.reports[("CNNBH", 16)].map == first.reports[("CNNBH", 16)].map
+    assert again.reports[("CNNBH", 16)].map == smoke_run.reports[("CNNBH", 16)].map
+
+
+def test_table_3_compares_the_codes_with_euclidean_rankings_and_pool3_baselines(smoke_run):
+    rows = search_alternatives(smoke_run, 16, progress=False)
+    methods = [row["method"] for row in rows]
+    assert list(dict.fromkeys(methods)) == ["CNNBH", "L2_fc", "L2_fc+", "Pool3 + KSH", "Pool3 + LSH",
+                                            "GIST-320 + LSH"]
+    assert {row["top"] for row in rows} == {500, 1500}  # as in the paper (4,800 database images here)
+    assert all(0 <= row["ours"] <= 1 and row["paper"] is None for row in rows)  # quoted for CIFAR-10 only
+    by_method = {(row["method"], row["top"]): row["ours"] for row in rows}
+    assert by_method[("CNNBH", 500)] > by_method[("Pool3 + LSH", 500)]
+
+
+def test_the_signs_experiment_ranks_the_same_knob_four_ways(smoke_run):
+    rows = {row["ranking"]: row["mAP"] for row in signs_experiment(smoke_run, 16)}
+    assert rows["Hamming on signs (CNNBH)"] == smoke_run.reports[("CNNBH", 16)].map
+    assert rows["L2 on magnitudes |x| (no signs)"] < rows["Hamming on signs (CNNBH)"]

@@ -57,7 +57,7 @@ def test_image_folder_is_decoded_once_and_then_read_from_the_cache(tmp_path):
     assert dataset.images.shape == (10, 3, 8, 8) and dataset.classes == ["cat", "dog"]
     assert dataset.labels.tolist() == [0, 0, 0, 1, 1, 1, 0, 0, 1, 1]
     assert dataset.is_test.tolist() == [False] * 6 + [True] * 4
-    assert len(list((tmp_path / "cache").glob("*.npz"))) == 2
+    assert len(list((tmp_path / "cache" / "decoded").glob("*.npz"))) == 2
     assert any("JPEG" in note for note in dataset.notes)
     assert any("partial training split" in note for note in dataset.notes)
     for path in (tmp_path / "cifar10").rglob("*.jpg"):

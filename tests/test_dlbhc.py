@@ -6,61 +6,71 @@ import torch
 
 from hashlib_core.codes import unpack
 from hashlib_core.data import ImageDataset
-from hashlib_core.dlbhc import (PROFILES, build_network, finetune_latent_network, latent_outputs_of, pretrain_backbone,
-                                profile_plan, report_rows, run_dataset, search_comparison)
+from hashlib_core.experiment import encode_layers, pretrain, run_method, train_network
+from hashlib_core.methods import DLBHC
+from hashlib_core.methods.dlbhc import PROFILES, Backbone
 from hashlib_core.metrics import precision_at_k, ranked_list_relevance
 from hashlib_core.protocols import protocol_for
+from hashlib_core.settings import BaselineRun
+from hashlib_core.studies.dlbhc import classification_rows, search_comparison, search_rows
 
+METHOD = DLBHC()
 SMOKE = PROFILES["smoke"]["mnist5k"]
+TINY = replace(SMOKE, backbone=Backbone("small", width=4, f7_dim=16),
+               pretrain=replace(SMOKE.pretrain, epochs=1, batch_size=10),
+               recipe=replace(SMOKE.recipe, epochs=1, batch_size=10))
 
 
 def _fake(shape, classes=10):
     n = 4 * classes
-    return ImageDataset("fake", torch.randint(0, 256, (n, *shape), dtype=torch.uint8, generator=torch.Generator().manual_seed(0)), torch.arange(n) % classes,
-                        torch.arange(n) >= n // 2, [str(c) for c in range(classes)], "test", "0" * 64)
+    images = torch.randint(0, 256, (n, *shape), dtype=torch.uint8, generator=torch.Generator().manual_seed(0))
+    return ImageDataset("fake", images, torch.arange(n) % classes, torch.arange(n) >= n // 2,
+                        [str(c) for c in range(classes)], "test", "0" * 64)
 
 
 def test_profiles_use_the_papers_code_lengths_and_pretrain_the_cpu_backbone_only():
     for name in ("mnist", "cifar10"):
         paper = PROFILES["paper"][name]
-        assert {48, 128} <= set(paper["code_lengths"]) and {12, 32, 48} <= set(paper["code_lengths"])
-        assert paper["backbone"]["name"] == "small" and paper["pretrain"] is not None
-        assert PROFILES["alexnet"][name]["backbone"] == {"name": "alexnet", "pretrained": True}
-        assert PROFILES["alexnet"][name]["pretrain"] is None  # ImageNet weights are the pre-training
-    assert not PROFILES["paper"]["mnist"]["finetune"].flip  # digits are not mirrored
-    assert PROFILES["paper"]["cifar10"]["stem_lr_scale"] == 0.1  # chosen by benchmarks/dlbhc_finetune_recipe.py
+        assert {12, 32, 48, 128} <= set(paper.code_lengths)
+        assert paper.backbone.name == "small" and paper.pretrain is not None
+        assert PROFILES["alexnet"][name].backbone == Backbone("alexnet", pretrained=True)
+        assert PROFILES["alexnet"][name].pretrain is None  # ImageNet weights are the pre-training
+        assert paper.map_depth == 1000 and paper.extra_query_sets == {"all test queries": {"n_queries": None}}
+    assert not PROFILES["paper"]["mnist"].recipe.flip  # digits are not mirrored
+    assert PROFILES["paper"]["cifar10"].recipe.lr_scales == (("stem", 0.1),)  # benchmarks/dlbhc_finetune_recipe.py
 
 
-def test_profile_plan_overrides_the_finetuning_epochs_and_leaves_profiles_alone():
-    plan = profile_plan("paper", ["mnist"], [16], 1)
-    assert plan["mnist"]["code_lengths"] == [16]
-    assert plan["mnist"]["finetune"] == replace(PROFILES["paper"]["mnist"]["finetune"], epochs=1)
-    assert plan["mnist"]["pretrain"] == PROFILES["paper"]["mnist"]["pretrain"]
-    assert PROFILES["paper"]["mnist"]["code_lengths"] != [16]
-    with pytest.raises(ValueError, match="profile must be one of"):
-        profile_plan("huge")
+def test_plan_overrides_the_finetuning_epochs_and_leaves_profiles_alone():
+    plan = METHOD.plan("paper", ["mnist"], [16], 1)
+    assert plan["mnist"].code_lengths == (16,)
+    assert plan["mnist"].recipe == replace(PROFILES["paper"]["mnist"].recipe, epochs=1)
+    assert plan["mnist"].pretrain == PROFILES["paper"]["mnist"].pretrain
+    assert PROFILES["paper"]["mnist"].code_lengths != (16,)
 
 
-def test_build_network_follows_the_image_shape_and_rejects_unknown_backbones():
-    grey = build_network(_fake((1, 28, 28)), 48, {"name": "small", "width": 8, "f7_dim": 32})
-    assert grey.bits == 48 and grey.f7_dim == 32 and grey.forward_all(torch.rand(2, 1, 28, 28))["scores"].shape == (2, 10)
-    with pytest.raises(ValueError, match="backbone name must be"):
-        build_network(_fake((3, 32, 32)), 48, {"name": "resnet"})
+def test_a_mistyped_backbone_fails_when_the_settings_are_built():
+    with pytest.raises(ValueError, match="Backbone.name must be"):
+        Backbone("resnet")
+    with pytest.raises(TypeError, match="widht"):
+        Backbone("small", widht=8)
+
+
+def test_build_network_follows_the_image_shape():
+    grey = METHOD.build_network(_fake((1, 28, 28)), 48, replace(TINY, backbone=Backbone("small", 8, 32)))
+    assert grey.bits == 48 and grey.f7_dim == 32
+    assert grey.forward_all(torch.rand(2, 1, 28, 28))["scores"].shape == (2, 10)
 
 
 def test_finetuning_starts_from_the_pretrained_stem_with_a_new_latent_layer():
     dataset = _fake((1, 28, 28))
     protocol = protocol_for(dataset, "dlbhc", n_queries=5)
-    settings = {**SMOKE, "backbone": {"name": "small", "width": 4, "f7_dim": 16},
-                "pretrain": replace(SMOKE["pretrain"], epochs=1, batch_size=10),
-                "finetune": replace(SMOKE["finetune"], epochs=1, lr=0.0, batch_size=10)}
-    pretrained = pretrain_backbone(dataset, protocol, settings, device="cpu", checkpoints=False, progress=False)
-    tuned = finetune_latent_network(dataset, protocol, 12, settings, pretrained, device="cpu", checkpoints=False,
-                                    progress=False)
-    stem_before = pretrained.model[0].state_dict()
-    stem_after = tuned.model.stem.state_dict()
+    settings = replace(TINY, recipe=replace(TINY.recipe, lr=1e-12))
+    pretrained = pretrain(METHOD, dataset, protocol, settings, device="cpu", checkpoints=False, progress=False)
+    tuned = train_network(METHOD, dataset, protocol, settings, 12, pretrained=pretrained, device="cpu",
+                          checkpoints=False, progress=False)
+    stem_before, stem_after = pretrained.model[0].state_dict(), tuned.model.stem.state_dict()
     weights = [key for key in stem_before if key.endswith("weight")]
-    assert weights and all(torch.equal(stem_before[key], stem_after[key]) for key in weights)  # lr 0: unchanged
+    assert weights and all(torch.allclose(stem_before[key], stem_after[key], atol=1e-6) for key in weights)
     assert tuned.model.latent[0].out_features == 12
 
 
@@ -68,15 +78,14 @@ def test_a_stem_learning_rate_scale_slows_the_pretrained_stem_and_keys_its_own_c
     monkeypatch.setenv("HASHING_BOOK_CACHE", str(tmp_path))
     dataset = _fake((1, 28, 28))
     protocol = protocol_for(dataset, "dlbhc", n_queries=5)
-    settings = {**SMOKE, "backbone": {"name": "small", "width": 4, "f7_dim": 16},
-                "pretrain": replace(SMOKE["pretrain"], epochs=1, batch_size=10),
-                "finetune": replace(SMOKE["finetune"], epochs=1, lr=1e-2, batch_size=10)}
-    pretrained = pretrain_backbone(dataset, protocol, settings, device="cpu", checkpoints=False, progress=False)
+    settings = replace(TINY, recipe=replace(TINY.recipe, lr=1e-2))
+    pretrained = pretrain(METHOD, dataset, protocol, settings, device="cpu", checkpoints=False, progress=False)
     stem_before = {name: value.clone() for name, value in pretrained.model[0].named_parameters()}
 
     def stem_change(scale):
-        tuned = finetune_latent_network(dataset, protocol, 12, {**settings, "stem_lr_scale": scale}, pretrained,
-                                        device="cpu", progress=False)
+        variant = replace(settings, recipe=replace(settings.recipe, lr_scales=(("stem", scale),)))
+        tuned = train_network(METHOD, dataset, protocol, variant, 12, pretrained=pretrained, device="cpu",
+                              progress=False)
         return max((value.detach() - stem_before[name]).abs().max().item()
                    for name, value in tuned.model.stem.named_parameters())
 
@@ -85,14 +94,13 @@ def test_a_stem_learning_rate_scale_slows_the_pretrained_stem_and_keys_its_own_c
     assert len(files) == 2  # a scaled run never resumes from an unscaled run's checkpoint
 
 
-def test_latent_codes_are_outputs_at_or_above_one_half():
-    network = build_network(_fake((3, 32, 32)), 24, {"name": "small", "width": 4, "f7_dim": 16})
-    images = torch.randint(0, 256, (7, 3, 32, 32), dtype=torch.uint8)
-    outputs = latent_outputs_of(network, images, "cpu")
-    assert outputs.latent.shape == (7, 24) and outputs.f7.shape == (7, 16) and outputs.scores.shape == (7, 10)
-    np.testing.assert_array_equal(unpack(outputs.codes), outputs.latent >= 0.5)
-    row = outputs.take(np.array([3]))
-    np.testing.assert_array_equal(row.f7, outputs.f7[3:4])
+def test_latent_codes_are_the_sigmoid_outputs_above_one_half():
+    network = METHOD.build_network(_fake((3, 32, 32)), 24, TINY)
+    outputs = encode_layers(METHOD, network, torch.randint(0, 256, (7, 3, 32, 32), dtype=torch.uint8), device="cpu")
+    assert outputs["latent"].shape == (7, 24) and outputs["f7"].shape == (7, 16) and outputs["scores"].shape == (7, 10)
+    np.testing.assert_array_equal(unpack(METHOD.codes(outputs)), outputs["latent"] > 0.5)
+    exactly_half = {"latent": np.full((1, 3), 0.5, np.float32)}
+    assert unpack(METHOD.codes(exactly_half)).sum() == 0  # the one convention: strictly above the threshold
 
 
 def test_ranked_lists_of_any_length_count_missing_results_as_misses():
@@ -106,9 +114,9 @@ def test_ranked_lists_of_any_length_count_missing_results_as_misses():
 
 @pytest.fixture(scope="module")
 def smoke_run():
-    settings = {**SMOKE, "code_lengths": [16], "pretrain": replace(SMOKE["pretrain"], epochs=2),
-                "finetune": replace(SMOKE["finetune"], epochs=2), "baselines": ("lsh",)}
-    return run_dataset("mnist5k", settings, seed=0, device="cpu", checkpoints=False, progress=False)
+    settings = replace(SMOKE, code_lengths=(16,), pretrain=replace(SMOKE.pretrain, epochs=2),
+                       recipe=replace(SMOKE.recipe, epochs=2), baselines=(BaselineRun("lsh"),))
+    return run_method(METHOD, "mnist5k", settings, seed=0, device="cpu", checkpoints=False, progress=False)
 
 
 def test_a_smoke_run_learns_codes_that_beat_lsh_and_reports_every_number(smoke_run):
@@ -116,24 +124,28 @@ def test_a_smoke_run_learns_codes_that_beat_lsh_and_reports_every_number(smoke_r
     ours, lsh = smoke_run.reports[("DLBHC", 16)], smoke_run.reports[("LSH", 16)]
     at_100 = list(ours.ks).index(100)  # 400 images per class in this database: precision@1000 is at most 0.4
     assert ours.precision_at_k[at_100] > lsh.precision_at_k[at_100] + 0.2
-    assert smoke_run.map_at_depth[("DLBHC", 16)] > smoke_run.map_at_depth[("LSH", 16)]
-    assert len(smoke_run.all_queries.query) == 1000 and len(smoke_run.protocol.query) == 200
-    names = {(row["name"], row["method"]) for row in report_rows(smoke_run)}
-    assert ("mAP@1000 (all test queries)", "DLBHC") in names and ("test accuracy", "DLBHC") in names
+    assert smoke_run.headline("DLBHC", 16) > smoke_run.headline("LSH", 16)
+    assert smoke_run.headline_name == "mAP@1000 (all test queries)"
+    assert len(smoke_run.query_sets["all test queries"].query) == 1000 and len(smoke_run.protocol.query) == 200
+    names = {(row["name"], row["method"]) for row in smoke_run.rows()}
+    assert {("mAP@1000 (all test queries)", "DLBHC"), ("test accuracy", "DLBHC"),
+            ("test accuracy", "pre-trained network"), ("mAP@1000", "LSH")} <= names
+    rows = classification_rows(smoke_run)
+    assert rows[0]["model"] == "backbone without H (pre-training)" and len(rows) == 2
 
 
-def test_baseline_rows_for_the_1000_queries_are_the_matching_rows_of_all_queries(smoke_run):
-    # the LSH report on the 200-query protocol must equal LSH re-run on exactly those queries
-    from hashlib_core.baselines.evaluation import baseline_codes
+def test_baseline_reports_on_the_200_queries_are_the_matching_rows_of_every_image(smoke_run):
+    from hashlib_core.baselines.on_protocol import baseline_codes
     from hashlib_core.evaluation import hamming_report
     from hashlib_core.features import dataset_features
 
     run = smoke_run
     features, _ = dataset_features(run.dataset, "pixels", progress=False)
     codes = baseline_codes("lsh", 16, features, run.labels, run.protocol, seed=0)
-    direct = hamming_report(codes["query_codes"], codes["database_codes"], run.labels[run.protocol.query],
-                            run.labels[run.protocol.database], ks=run.reports[("LSH", 16)].ks)
+    direct = hamming_report(codes["query_codes"], codes["database_codes"], run.part_labels("query"),
+                            run.part_labels("database"), ks=run.reports[("LSH", 16)].ks)
     np.testing.assert_allclose(direct.precision_at_k, run.reports[("LSH", 16)].precision_at_k)
+    assert direct.map == run.reports[("LSH", 16)].map
 
 
 def test_hierarchical_search_spans_binary_code_search_and_exhaustive_f7_search(smoke_run):
@@ -142,7 +154,7 @@ def test_hierarchical_search_spans_binary_code_search_and_exhaustive_f7_search(s
     whole = f"HDS (pool {len(smoke_run.protocol.database)})"
     # equal up to float rounding of near-equal distances (ES: blocks of queries, HDS: one query at a time)
     assert summary[whole]["mAP@1000"] == pytest.approx(summary["ES (F7, exhaustive)"]["mAP@1000"], abs=1e-4)
-    assert summary["HDS (pool 100)"]["mAP@1000"] is not None
+    assert summary["HDS (pool 100)"]["mAP@1000"] is not None and summary["BCS (Hamming)"]["kind"] == "BCS"
     # pool of 100 = the Hamming top 100 re-ranked by F7: the same 100 items as BCS's top 100
     curves = {(row["search"], row["k"]): row["precision"] for row in study["curves"]}
     assert curves[("HDS (pool 100)", 100)] == pytest.approx(curves[("BCS (Hamming)", 100)])
@@ -150,6 +162,8 @@ def test_hierarchical_search_spans_binary_code_search_and_exhaustive_f7_search(s
         assert curves[(whole, k)] == pytest.approx(curves[("ES (F7, exhaustive)", k)], abs=1e-3)
     assert [row["radius"] for row in study["radius"]] == [0, 2]
     assert study["radius"][0]["mean candidates"] <= study["radius"][1]["mean candidates"]
+    rows = search_rows({16: study})
+    assert {row["name"] for row in rows} >= {"search study: mAP@1000", "search study: radius 2: HDS precision@10"}
 
 
 def test_the_alexnet_profile_offline_stops_with_the_cause_instead_of_training_another_model(monkeypatch):
@@ -164,6 +178,6 @@ def test_the_alexnet_profile_offline_stops_with_the_cause_instead_of_training_an
     dataset = _fake((3, 32, 32))
     protocol = protocol_for(dataset, "dlbhc", n_queries=5)
     settings = PROFILES["alexnet"]["cifar10"]
-    assert pretrain_backbone(dataset, protocol, settings, checkpoints=False, progress=False) is None
+    assert pretrain(METHOD, dataset, protocol, settings, checkpoints=False, progress=False) is None
     with pytest.raises(PretrainedWeightsUnavailable, match="name resolution"):
-        finetune_latent_network(dataset, protocol, 48, settings, None, checkpoints=False, progress=False)
+        train_network(METHOD, dataset, protocol, settings, 48, checkpoints=False, progress=False)

@@ -1,10 +1,10 @@
-"""Classic hashing baselines and the GIST descriptor, all with one interface (:class:`HashingMethod`).
+"""Classic hashing baselines, all with one interface (:class:`HashingMethod`); their input features are in
+:mod:`hashlib_core.features` (GIST: :mod:`hashlib_core.gist`).
 
 Introduced in the classic-baselines chapter; every chapter compares against them.
 """
 
 from .base import HashingMethod
-from .gist import gist_descriptors
 from .itq import ITQ, ITQCCA
 from .ksh import KSH
 from .lsh import LSH
@@ -25,5 +25,5 @@ def make_baseline(name: str, n_bits: int, seed: int = 0, **options) -> HashingMe
     return BASELINES[name](n_bits, seed=seed, **options)
 
 
-__all__ = ["BASELINES", "HashingMethod", "make_baseline", "gist_descriptors", "LSH", "PCAH", "ITQ", "ITQCCA",
+__all__ = ["BASELINES", "HashingMethod", "make_baseline", "LSH", "PCAH", "ITQ", "ITQCCA",
            "SpectralHashing", "SphericalHashing", "KSH"]

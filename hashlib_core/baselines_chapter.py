@@ -1,42 +1,22 @@
-"""Run classic baselines under a published table's protocol and put ours beside the quoted numbers.
+"""The classic-baselines chapter's experiment: baselines under each published table's protocol, ours beside theirs.
 
-Introduced in the classic-baselines chapter.
+Introduced in the classic-baselines chapter (the fitting itself is
+:mod:`hashlib_core.baselines.on_protocol`).
 """
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass, field
+from typing import Any, Mapping
 
 import numpy as np
 
-from ..metrics import hamming_map
-from ..protocols import Protocol, make_protocol
-from . import make_baseline
+from .baselines.on_protocol import baseline_codes
+from .metrics import hamming_map
+from .protocols import Protocol, make_protocol
 
-__all__ = ["FIT_SPLIT", "baseline_codes", "evaluate_baseline", "reproduce_published", "validation_jobs", "run_validation"]
-
-# CNNBH, Sec. 4: "For LSH and KSH, all the data except the query set were training set"; the other
-# methods learn from the protocol's training images.
-FIT_SPLIT = {"lsh": "database", "ksh": "database"}
-
-
-def baseline_codes(method: str, bits: int, features: np.ndarray, labels: np.ndarray, protocol: Protocol, *,
-                   seed: int = 0, fit_split: str | None = None, **options) -> dict:
-    """Fit one method on the split the sources name and encode the protocol's queries and database.
-
-    Returns ``query_codes``, ``database_codes`` (packed), ``fit_on``,
-    ``fit_samples``, ``fit_seconds`` and ``encode_seconds``.
-    """
-    split = fit_split or FIT_SPLIT.get(method, "train")
-    fit_indices = getattr(protocol, split)
-    started = time.perf_counter()
-    model = make_baseline(method, bits, seed=seed, **options).fit(features[fit_indices], labels[fit_indices])
-    fitted = time.perf_counter()
-    query_codes = model.encode(features[protocol.query])
-    database_codes = model.encode(features[protocol.database])
-    return {"query_codes": query_codes, "database_codes": database_codes, "fit_on": split,
-            "fit_samples": len(fit_indices), "fit_seconds": fitted - started,
-            "encode_seconds": time.perf_counter() - fitted}
+__all__ = ["evaluate_baseline", "reproduce_published", "ValidationJob", "validation_jobs", "run_validation"]
 
 
 def evaluate_baseline(method: str, bits: int, features: np.ndarray, labels: np.ndarray, protocol: Protocol, *,
@@ -80,54 +60,76 @@ def reproduce_published(entry: dict, features: np.ndarray, labels: np.ndarray, i
     return protocol, rows
 
 
-def validation_jobs(profile: str) -> list[dict]:
-    """What the classic-baselines chapter runs: ``smoke`` (embedded MNIST, seconds) or ``paper``.
+@dataclass(frozen=True)
+class ValidationJob:
+    """One published table the classic-baselines chapter reproduces: the dataset, the feature fed to the methods,
+    the published entry (restricted to the code lengths run), protocol size settings and per-method options."""
 
-    Each job names a dataset, the feature fed to the methods, a published
-    entry (restricted to the code lengths run), and protocol/method settings.
-    """
-    from ..published import PUBLISHED_BASELINES
+    dataset: str
+    feature: str
+    entry: Mapping[str, Any]
+    protocol_settings: Mapping[str, Any] = field(default_factory=dict)
+    method_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        from .baselines import BASELINES
+        from .features import FEATURE_KINDS
+        from .protocols import DEFAULTS
+
+        if self.feature not in FEATURE_KINDS:
+            raise ValueError(f"ValidationJob.feature must be one of {', '.join(FEATURE_KINDS)}, got {self.feature!r}")
+        unknown = set(self.protocol_settings) - set(DEFAULTS[self.entry["protocol"]])
+        if unknown:
+            raise ValueError(f"ValidationJob.protocol_settings: protocol {self.entry['protocol']!r} has no "
+                             f"setting(s) {sorted(unknown)}")
+        if set(self.method_options) - set(BASELINES):
+            raise ValueError(f"ValidationJob.method_options names unknown methods "
+                             f"{sorted(set(self.method_options) - set(BASELINES))}")
+
+
+def validation_jobs(profile: str) -> list[ValidationJob]:
+    """What the classic-baselines chapter runs: ``smoke`` (embedded MNIST, seconds) or ``paper``."""
+    from .published import PUBLISHED_BASELINES
 
     if profile == "paper":
-        return [{"dataset": entry["dataset"], "feature": entry["feature"], "entry": entry, "protocol_settings": {},
-                 "method_options": {}} for entry in PUBLISHED_BASELINES]
+        return [ValidationJob(entry["dataset"], entry["feature"], entry) for entry in PUBLISHED_BASELINES]
     if profile == "smoke":
         mnist = next(entry for entry in PUBLISHED_BASELINES if entry["dataset"] == "mnist")
         smaller = {**mnist, "values": {method: {bits: value for bits, value in per_bits.items() if bits in (12, 32)}
                                        for method, per_bits in mnist["values"].items()},
                    "note": "smoke run on the embedded 5,000 digits with 200 queries: not comparable to the paper"}
-        return [{"dataset": "mnist5k", "feature": "pixels", "entry": smaller,
-                 "protocol_settings": {"queries_per_class": 20, "train_per_class": 200, "validation_per_class": 0},
-                 "method_options": {"ksh": {"n_labeled": 500, "n_anchors": 100}}}]
+        return [ValidationJob("mnist5k", "pixels", smaller,
+                              {"queries_per_class": 20, "train_per_class": 200, "validation_per_class": 0},
+                              {"ksh": {"n_labeled": 500, "n_anchors": 100}})]
     raise ValueError(f"profile must be 'smoke' or 'paper', got {profile!r}")
 
 
-def run_validation(jobs: list[dict], data_root=None, *, seed: int = 0, progress: bool = True):
+def run_validation(jobs: list[ValidationJob], data_root=None, *, seed: int = 0, progress: bool = True):
     """Run :func:`validation_jobs` entries: load each dataset once, compute (or read) its features, reproduce.
 
     Returns ``(rows, runs)``: one row per (entry, method, bits) with ``dataset``
     and ``metric`` added, and per dataset name ``{"data", "stages" (seconds per
     stage), "protocols" (describe() per source), "protocol_objects"}``.
     """
-    from ..data import load_dataset
-    from ..features import dataset_features
+    from .data import load_dataset
+    from .features import dataset_features
 
     rows, runs = [], {}
     for job in jobs:
-        run = runs.setdefault(job["dataset"], {"data": load_dataset(job["dataset"], data_root, progress=progress),
+        run = runs.setdefault(job.dataset, {"data": load_dataset(job.dataset, data_root, progress=progress),
                                                "stages": {}, "protocols": {}, "protocol_objects": {}})
-        features, feature_seconds = dataset_features(run["data"], job["feature"], progress=progress)
-        run["stages"][f"{job['feature']} features"] = feature_seconds
+        features, feature_seconds = dataset_features(run["data"], job.feature, progress=progress)
+        run["stages"][f"{job.feature} features"] = feature_seconds
         started = time.perf_counter()
-        source = job["entry"]["source"]
-        protocol, entry_rows = reproduce_published(job["entry"], features, run["data"].labels.numpy(),
+        source = job.entry["source"]
+        protocol, entry_rows = reproduce_published(job.entry, features, run["data"].labels.numpy(),
                                                    run["data"].is_test.numpy(), seed=seed,
-                                                   protocol_settings=job["protocol_settings"],
-                                                   method_options=job["method_options"], progress=progress)
+                                                   protocol_settings=job.protocol_settings,
+                                                   method_options=job.method_options, progress=progress)
         run["stages"][source] = time.perf_counter() - started
         run["protocols"][source] = protocol.describe()
         run["protocol_objects"][source] = protocol
-        rows += [{**row, "dataset": job["dataset"], "metric": job["entry"]["metric"]} for row in entry_rows]
-        print(f"{source} on {job['dataset']}: {len(entry_rows)} runs, {run['stages'][source]:.1f} s; "
+        rows += [{**row, "dataset": job.dataset, "metric": job.entry["metric"]} for row in entry_rows]
+        print(f"{source} on {job.dataset}: {len(entry_rows)} runs, {run['stages'][source]:.1f} s; "
               f"protocol checksum {protocol.checksum[:12]}")
     return rows, runs

@@ -25,7 +25,7 @@ from typing import Sequence
 import numpy as np
 import torch
 
-from ..codes import as_numpy
+from .codes import as_numpy
 
 __all__ = ["gist_descriptors", "gabor_bank"]
 

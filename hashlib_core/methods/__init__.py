@@ -1,0 +1,11 @@
+"""The papers' deep hashing methods, one module each, all :class:`~hashlib_core.experiment.DeepHashingMethod`.
+
+Introduced in the CNN Based Hashing chapter; ``METHODS`` maps a chapter name to its method.
+"""
+
+from .cnnbh import CNNBH
+from .dlbhc import DLBHC
+
+METHODS = {"cnnbh": CNNBH(), "dlbhc": DLBHC()}
+
+__all__ = ["METHODS", "CNNBH", "DLBHC"]
