@@ -3,8 +3,10 @@
 #
 #   make book                          render the book to _build/html (runs missing chapters on the embedded data)
 #   make test                          core tests, notebook tests (nbval) and a warnings-as-errors book build
-#   make chapter NAME=cnnbh ARGS="-p profile paper -p datasets [cifar10]"
+#   make chapter NAME=cnnbh ARGS="-p profile paper -p datasets '[cifar10]'"
 #                                      execute one chapter with papermill into book/NAME.ipynb
+#                                      (replaced only when the run succeeds; a run of another profile over
+#                                      an executed paper run needs FLAGS=--replace-profile)
 #   make bench DATA_ROOT=~/data        print the retrieval, training and data-loading speed figures
 #   make env                           just create .venv
 
@@ -30,8 +32,9 @@ book: chapters
 	$(VENV)/bin/jupyter-book build . $(BOOK_FLAGS)
 	@echo "Open $(CURDIR)/_build/html/index.html"
 
+chapter: export CHAPTER_ARGS := $(ARGS)
 chapter: $(STAMP)
-	$(PY) -m hashlib_core run-chapter $(NAME) $(ARGS)
+	$(PY) -m hashlib_core run-chapter $(NAME) --args "$$CHAPTER_ARGS" $(FLAGS)
 
 test: $(STAMP)
 	$(VENV)/bin/jupyter-book build . $(BOOK_FLAGS) --path-output _build/test-book -q

@@ -12,10 +12,11 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+from typing import BinaryIO, Callable
 
 import numpy as np
 
-__all__ = ["CACHE_ENV", "user_cache", "resolve_cache_dir", "atomic_savez"]
+__all__ = ["CACHE_ENV", "user_cache", "resolve_cache_dir", "atomic_write", "atomic_savez", "atomic_write_text"]
 
 CACHE_ENV = "HASHING_BOOK_CACHE"
 
@@ -35,15 +36,29 @@ def resolve_cache_dir(cache_dir: str | os.PathLike | None = None) -> Path:
     return user_cache()
 
 
-def atomic_savez(path: str | os.PathLike, **arrays: np.ndarray) -> None:
-    """``np.savez`` into a temporary file beside ``path``, then rename: a crash never leaves half a file."""
+def atomic_write(path: str | os.PathLike, write: Callable[[BinaryIO], None], suffix: str = ".partial") -> Path:
+    """Call ``write(stream)`` on a temporary file beside ``path``, flush it to disk, then rename it over ``path``:
+    a crash or Ctrl-C leaves the previous file (or none), never half a file. Returns ``path``."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=target.parent, suffix=".npz.partial")
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=suffix)
     try:
         with os.fdopen(handle, "wb") as stream:
-            np.savez(stream, **arrays)
+            write(stream)
+            stream.flush()
+            os.fsync(stream.fileno())
         os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+    return target
+
+
+def atomic_savez(path: str | os.PathLike, **arrays: np.ndarray) -> Path:
+    """``np.savez`` to exactly ``path`` (no ``.npz`` appended), atomically (:func:`atomic_write`)."""
+    return atomic_write(path, lambda stream: np.savez(stream, **arrays))
+
+
+def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
+    """Write UTF-8 text to ``path`` atomically (:func:`atomic_write`)."""
+    return atomic_write(path, lambda stream: stream.write(text.encode("utf-8")))

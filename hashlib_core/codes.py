@@ -62,12 +62,26 @@ class PackedCodes:
     n_bits: int
 
     def __post_init__(self) -> None:
-        if self.words.dtype != np.uint64 or self.words.ndim != 2:
-            raise ValueError(f"PackedCodes.words must be a 2-D uint64 array, got {self.words.dtype} "
-                             f"with shape {self.words.shape}")
-        if self.n_bits < 1 or self.words.shape[1] != _words_for(self.n_bits):
+        if not isinstance(self.words, np.ndarray) or self.words.dtype != np.uint64 or self.words.ndim != 2:
+            raise ValueError(f"PackedCodes.words must be a 2-D uint64 array, got {getattr(self.words, 'dtype', '')} "
+                             f"with shape {getattr(self.words, 'shape', '')}")
+        if isinstance(self.n_bits, (bool, np.bool_)) or not isinstance(self.n_bits, (int, np.integer)) \
+                or self.n_bits < 1:
+            raise ValueError(f"PackedCodes.n_bits must be a positive integer (the code length), got {self.n_bits!r}")
+        if self.words.shape[1] != _words_for(self.n_bits):
             raise ValueError(f"PackedCodes: {self.n_bits} bits need {_words_for(self.n_bits)} words per code, "
                              f"got {self.words.shape[1]}")
+        if not self.words.flags.c_contiguous:
+            object.__setattr__(self, "words", np.ascontiguousarray(self.words))  # the kernels read rows in place
+        # the kernels rely on zero padding: a set bit beyond n_bits means the words hold a longer code
+        spare = _words_for(self.n_bits) * 64 - self.n_bits
+        if spare and len(self.words):
+            padding = np.uint64(((1 << spare) - 1) << (64 - spare))
+            if np.any(self.words[:, -1] & padding):
+                raise ValueError(f"PackedCodes: bits beyond the {self.n_bits}-bit code length are set; the words "
+                                 "hold longer codes than n_bits says. Build codes with pack(bits) or give the "
+                                 "true n_bits")
+        object.__setattr__(self, "n_bits", int(self.n_bits))
 
     def __len__(self) -> int:
         return self.words.shape[0]

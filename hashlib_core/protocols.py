@@ -34,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from .cache import atomic_savez
 from .codes import as_numpy
 
 __all__ = ["PROTOCOLS", "Protocol", "make_protocol", "protocol_for", "load_protocol"]
@@ -85,22 +86,30 @@ class Protocol:
         return summary
 
     def save(self, path: str | os.PathLike) -> Path:
-        """Write the index arrays and settings to ``path`` (``.npz``); returns the path."""
+        """Write the index arrays and settings to ``path`` (``.npz`` is appended when missing), atomically;
+        returns the path written."""
         target = Path(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.suffix != ".npz":
+            target = target.with_name(target.name + ".npz")
         meta = json.dumps({"name": self.name, "seed": self.seed, "settings": self.settings,
                            "supervised": self.supervised, "checksum": self.checksum})
-        np.savez(target, query=self.query, train=self.train, database=self.database,
-                 validation=self.validation, meta=np.array(meta))
-        return target
+        return atomic_savez(target, query=self.query, train=self.train, database=self.database,
+                            validation=self.validation, meta=np.array(meta))
 
 
 def load_protocol(path: str | os.PathLike) -> Protocol:
-    """Read a protocol written by :meth:`Protocol.save`; a checksum mismatch raises ``ValueError``."""
-    with np.load(path, allow_pickle=False) as stored:
-        meta = json.loads(str(stored["meta"]))
-        protocol = Protocol(meta["name"], meta["seed"], stored["query"], stored["train"], stored["database"],
-                            stored["validation"], meta["settings"], meta["supervised"])
+    """Read a protocol written by :meth:`Protocol.save`; a damaged file or a checksum mismatch raises
+    ``ValueError`` naming the file."""
+    try:
+        with np.load(path, allow_pickle=False) as stored:
+            meta = json.loads(str(stored["meta"]))
+            protocol = Protocol(meta["name"], meta["seed"], stored["query"], stored["train"], stored["database"],
+                                stored["validation"], meta["settings"], meta["supervised"])
+    except FileNotFoundError:
+        raise
+    except Exception as error:  # BadZipFile, KeyError, JSONDecodeError, ... depending on the damage
+        raise ValueError(f"{path}: not a readable protocol file ({type(error).__name__}: {error}); draw the "
+                         "protocol again with make_protocol and save it") from error
     if protocol.checksum != meta["checksum"]:
         raise ValueError(f"{path}: index arrays do not match their recorded checksum (file edited or damaged)")
     return protocol
@@ -146,7 +155,25 @@ def make_protocol(name: str, labels: Any, is_test: Any, *, seed: int = 0, **sett
     is_test = as_numpy(is_test, "is_test").astype(bool)
     if labels.ndim != 1 or labels.shape != is_test.shape:
         raise ValueError(f"labels and is_test must be 1-D and the same length, got {labels.shape} and {is_test.shape}")
-    options = {**DEFAULTS[name], **settings}
+    distinct = np.unique(labels)
+    if len(labels) and (distinct[0] < 0 or distinct[-1] >= max(len(distinct), 1) * 1000):
+        raise ValueError(f"labels must be class ids 0..C-1; found {len(distinct)} classes with ids from "
+                         f"{distinct[0]} to {distinct[-1]}. Map them first: np.unique(labels, return_inverse=True)[1]")
+    for key, value in settings.items():
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0):
+            raise ValueError(f"protocol {name!r}: {key} must be a non-negative integer"
+                             f"{' or None' if DEFAULTS[name][key] is None or key == 'n_queries' else ''}, "
+                             f"got {value!r}")
+    protocol = _draw(name, labels, is_test, seed, {**DEFAULTS[name], **settings})
+    for part in ("query", "train", "database"):
+        if len(getattr(protocol, part)) == 0:
+            raise ValueError(f"protocol {name!r} with {dict(settings) or 'its default sizes'} leaves no {part} "
+                             "images; raise the sizes that feed it or use a larger dataset")
+    return protocol
+
+
+def _draw(name: str, labels: np.ndarray, is_test: np.ndarray, seed: int, options: dict) -> Protocol:
+    """Draw the index arrays of protocol ``name`` with validated ``options``."""
     rng = np.random.default_rng(seed)
     everything = np.arange(len(labels))
     train_split, test_split = everything[~is_test], everything[is_test]

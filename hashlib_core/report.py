@@ -118,7 +118,7 @@ def results_frame(chapter: str, name: str, key: str = "runs") -> pd.DataFrame | 
     if not path.exists():
         print(f"no results file results/{chapter}/{name}.json in this checkout")
         return None
-    return pd.DataFrame(read_results(path)[key])
+    return pd.DataFrame(read_results(path, required=(key,))[key])
 
 
 def study_table(chapter: str, name: str, formats: Mapping[str, str], *, drop: tuple[str, ...] = ()):

@@ -11,6 +11,10 @@ dataset, ``results/<chapter>/<dataset>.json``:
   injected; ``seed``; ``environment``: device, cores, package versions;
   ``created``: UTC time.
 
+Files are strict JSON (a NaN or infinite number is written as ``null``) and
+written atomically, so a crash never leaves a truncated file in place of a
+good one; :func:`read_results` checks the schema and names the file in its errors.
+
 The book's tables are built from these rows, and ``diff`` of two files shows
 what changed between two runs.
 """
@@ -18,21 +22,28 @@ what changed between two runs.
 from __future__ import annotations
 
 import json
+import math
 import os
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from .runtime import repository_root
-from .runtime import environment_record
+from .cache import atomic_write_text
+from .runtime import environment_record, repository_root
 
-__all__ = ["write_results", "read_results", "metric_value"]
+__all__ = ["write_results", "read_results", "metric_value", "ResultsFileError", "REQUIRED_KEYS"]
+
+
+REQUIRED_KEYS = ("chapter", "dataset", "protocol", "code_lengths", "metrics", "stage_seconds", "parameters", "seed",
+                 "environment", "created")
 
 
 def _plain(value: Any) -> Any:
-    """numpy scalars/arrays and paths -> JSON types."""
+    """numpy scalars/arrays and paths -> JSON types; NaN and infinities -> None (strict JSON has neither)."""
     if hasattr(value, "tolist"):
-        return value.tolist()
+        return _plain(value.tolist())
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
     if isinstance(value, Path):
         return str(value)
     if isinstance(value, dict):
@@ -57,13 +68,31 @@ def write_results(chapter: str, dataset: dict, protocol: dict, metrics: list[dic
     folder = Path(directory) if directory is not None else repository_root() / "results" / chapter
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{dataset['name']}.json"
-    path.write_text(json.dumps(_plain(record), indent=1) + "\n")
-    return path
+    return atomic_write_text(path, json.dumps(_plain(record), indent=1, allow_nan=False) + "\n")
 
 
-def read_results(path: str | os.PathLike) -> dict:
-    """Read a results file written by :func:`write_results`."""
-    return json.loads(Path(path).read_text())
+class ResultsFileError(ValueError):
+    """A results file is missing pieces, damaged or not JSON; the message names the file."""
+
+
+def read_results(path: str | os.PathLike, *, required: tuple[str, ...] = REQUIRED_KEYS) -> dict:
+    """Read a results file written by :func:`write_results`, checking that ``required`` keys are there
+    (study files written by benchmarks pass their own, e.g. ``("runs",)``)."""
+    source = Path(path)
+    try:
+        record = json.loads(source.read_text())
+    except json.JSONDecodeError as error:
+        raise ResultsFileError(f"{source}: not valid JSON ({error}); restore it with git checkout or re-run "
+                               "the chapter that writes it") from error
+    if not isinstance(record, dict):
+        raise ResultsFileError(f"{source}: expected a JSON object, found {type(record).__name__}")
+    missing = [key for key in required if key not in record]
+    if missing:
+        raise ResultsFileError(f"{source}: missing {', '.join(missing)}; not a results file of this book, or damaged")
+    if "metrics" in required and not all(isinstance(row, dict) and {"name", "method", "value"} <= set(row)
+                                         for row in record["metrics"]):
+        raise ResultsFileError(f"{source}: every metric row needs name, method and value")
+    return record
 
 
 def metric_value(results: dict, name: str, method: str, bits: int | None = None) -> float:

@@ -85,7 +85,7 @@ def hamming_distances(queries: Any, database: Any, *, max_bytes: int = DEFAULT_M
     if needed > max_bytes:
         raise ValueError(f"a {len(query_codes)} x {len(database_codes)} distance matrix needs "
                          f"{needed / 2**30:.1f} GiB (max_bytes={max_bytes}); iterate over "
-                         "hamming_distance_chunks(...) or use hamming_rank / the metrics instead")
+                         "hamming_distance_chunks(...), or use hamming_rank with a k / the metrics instead")
     return _distance_block(query_codes, database_codes)
 
 
@@ -110,18 +110,30 @@ def hamming_distance_chunks(queries: Any, database: Any, *,
         yield rows, _distance_block(query_codes[rows], database_codes)
 
 
+def _check_output_size(n_queries: int, depth: int, bytes_per_pair: int, max_bytes: int, what: str) -> None:
+    needed = n_queries * depth * bytes_per_pair
+    if needed > max_bytes:
+        raise ValueError(f"{what} of {n_queries:,} queries x {depth:,} results needs {needed / 2**30:.1f} GiB "
+                         f"(max_bytes={max_bytes}); pass a smaller k, rank fewer queries at a time, or raise "
+                         "max_bytes if the memory is there")
+
+
 def hamming_rank(queries: Any, database: Any, k: int | None = None, *, ties: TiePolicy = "index",
-                 seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+                 seed: int = 0, max_bytes: int = 4 * DEFAULT_MAX_BYTES) -> tuple[np.ndarray, np.ndarray]:
     """Rank the database by Hamming distance to each query.
 
     Returns ``(indices, distances)``, both ``(n_queries, k)`` (``k=None`` or a
     ``k`` beyond the database size: the whole database), ``int64``, sorted by distance with ties broken by
     database index (``ties="index"``) or by a random permutation drawn from
-    ``seed`` (``ties="random"``). Memory: the output only; the top-k path keeps
-    O(k) candidates per query.
+    ``seed`` (``ties="random"``). Memory: the output only (16 bytes per result; above
+    ``max_bytes`` a ``ValueError`` says what to do); the top-k path keeps O(k) candidates per query.
     """
     query_codes, database_codes = _check_pair(queries, database)
     n_database = len(database_codes)
+    if k is not None:
+        _check_k(k)
+    _check_output_size(len(query_codes), n_database if k is None else min(int(k), n_database), 16, max_bytes,
+                       "hamming_rank")
     permutation = _tie_permutation(n_database, ties, seed)
     if permutation is not None:
         database_codes = database_codes[permutation]
@@ -194,12 +206,14 @@ def feature_distances(query_features: np.ndarray, candidate_features: np.ndarray
 
 
 def feature_rank(query_features: Any, database_features: Any, k: int | None = None, *,
-                 metric: str = "euclidean", chunk_size: int = 256) -> tuple[np.ndarray, np.ndarray]:
+                 metric: str = "euclidean", chunk_size: int = 256,
+                 max_bytes: int = 4 * DEFAULT_MAX_BYTES) -> tuple[np.ndarray, np.ndarray]:
     """Exhaustive ranking on real-valued features (e.g. L2 on a network layer).
 
     Returns ``(indices, distances)`` of shape ``(n_queries, k)``; ``distances``
     are squared Euclidean or cosine distances (float32); ties keep database
-    index order (stable sort), as in :func:`hamming_rank`.
+    index order (stable sort), as in :func:`hamming_rank`. The output costs 12
+    bytes per result; above ``max_bytes`` a ``ValueError`` says what to do.
     """
     queries = _check_features(query_features, "query_features")
     database = _check_features(database_features, "database_features")
@@ -209,6 +223,7 @@ def feature_rank(query_features: Any, database_features: Any, k: int | None = No
     if len(database) == 0:
         raise ValueError("the database is empty")
     depth = len(database) if k is None else min(_check_k(k), len(database))
+    _check_output_size(len(queries), depth, 12, max_bytes, "feature_rank")
     indices = np.empty((len(queries), depth), dtype=np.int64)
     distances = np.empty((len(queries), depth), dtype=np.float32)
     for start in range(0, len(queries), chunk_size):

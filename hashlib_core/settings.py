@@ -225,10 +225,15 @@ def narrow(profile: Mapping[str, RunSettings], datasets: list[str] | None = None
            code_lengths: list[int] | None = None, epochs: int | None = None,
            recipe_field: str = "recipe") -> dict[str, RunSettings]:
     """A profile's runs (``{dataset: settings}``), optionally narrowed to some datasets / code lengths or with
-    other epochs for the recipe ``recipe_field``; the profile itself is never modified."""
+    other epochs for the recipe ``recipe_field``; the profile itself is never modified. A single dataset name
+    or code length stands for a list of one."""
     plan = dict(profile)
+    if isinstance(datasets, str):
+        datasets = [datasets]  # one dataset named on its own (``-p datasets cifar10``)
+    if isinstance(code_lengths, int) and not isinstance(code_lengths, bool):
+        code_lengths = [code_lengths]  # one code length (``-p code_lengths 48``)
     if datasets is not None:
-        if isinstance(datasets, str) or not all(isinstance(name, str) for name in datasets):
+        if not isinstance(datasets, (list, tuple)) or not all(isinstance(name, str) for name in datasets):
             raise ValueError(f"datasets must be a list of dataset names, e.g. ['cifar10'], got {datasets!r}")
         unknown = set(datasets) - set(plan)
         if unknown:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +23,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from .cache import atomic_write
 from .codes import PackedCodes, binarize, pack
 from .losses import classification_loss
 from .objectives import Batch, Classification, Objective
@@ -31,7 +31,7 @@ from .runtime import configure_threads, pick_device, seed_everything
 
 __all__ = ["Augmentation", "augment_batch", "to_model_input", "channel_statistics", "fit", "as_objective",
            "parameter_groups",
-           "evaluate_accuracy", "encode", "Encoded", "save_checkpoint", "load_checkpoint"]
+           "evaluate_accuracy", "encode", "Encoded", "save_checkpoint", "load_checkpoint", "CheckpointError"]
 
 LossFunction = Callable[[Any, torch.Tensor], torch.Tensor]
 
@@ -158,22 +158,30 @@ def _schedule(name: str | Callable, optimizer: torch.optim.Optimizer, lr: float,
 
 def save_checkpoint(path: str | os.PathLike, state: dict) -> Path:
     """Write ``state`` (tensors, numbers, strings, lists, dicts) atomically: a crash never leaves half a file."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=target.parent, suffix=".partial")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            torch.save(state, stream)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return target
+    return atomic_write(path, lambda stream: torch.save(state, stream))
+
+
+class CheckpointError(RuntimeError):
+    """A checkpoint file is damaged (truncated, empty, not a checkpoint)."""
 
 
 def load_checkpoint(path: str | os.PathLike, device: str | torch.device = "cpu") -> dict:
-    """Read a checkpoint with ``weights_only=True`` (no arbitrary code runs on load)."""
-    return torch.load(Path(path), map_location=device, weights_only=True)
+    """Read a checkpoint with ``weights_only=True`` (no arbitrary code runs on load).
+
+    A damaged file raises :class:`CheckpointError` naming it and what to do.
+    """
+    try:
+        state = torch.load(Path(path), map_location=device, weights_only=True)
+    except FileNotFoundError:
+        raise
+    except Exception as error:  # EOFError, RuntimeError (zip), OSError, UnpicklingError, depending on the damage
+        reason = "not a checkpoint written by this book" if "Weights only load failed" in str(error) \
+            else (str(error).splitlines() or ["empty file"])[0][:120] or "empty file"
+        raise CheckpointError(f"{path}: damaged checkpoint ({type(error).__name__}: {reason}); "
+                              "delete it and re-run to train those epochs again") from error
+    if not isinstance(state, dict) or "model" not in state or "epoch" not in state:
+        raise CheckpointError(f"{path}: not a training checkpoint of hashlib_core.train.fit; delete it and re-run")
+    return state
 
 
 @torch.inference_mode()
@@ -245,6 +253,12 @@ def fit(model: nn.Module, images: torch.Tensor, labels: torch.Tensor | None, obj
     averaged = [p.detach().clone() for p in parameters] if ema_decay is not None else None
     if resume and checkpoint is not None and Path(checkpoint).exists():
         state = load_checkpoint(checkpoint, chosen)
+        planned = (state.get("epochs"), state.get("steps_per_epoch"))
+        if planned[0] is not None and planned != (epochs, steps_per_epoch):
+            raise ValueError(f"{checkpoint} holds a run of {planned[0]} epochs x {planned[1]} steps; this call asks "
+                             f"for {epochs} x {steps_per_epoch}, and its learning-rate schedule cannot continue the "
+                             "other one. Pass another checkpoint path (the chapters key theirs by recipe) or "
+                             "delete the file to start afresh")
         model.load_state_dict(state["model"])
         opt.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
@@ -306,7 +320,8 @@ def fit(model: nn.Module, images: torch.Tensor, labels: torch.Tensor | None, obj
             save_checkpoint(checkpoint, {"model": model.state_dict(), "optimizer": opt.state_dict(),
                                          "scheduler": scheduler.state_dict(), "generator": generator.get_state(),
                                          "torch_rng": torch.get_rng_state(), "history": history,
-                                         "epoch": epoch + 1, "seed": seed,
+                                         "epoch": epoch + 1, "seed": seed, "epochs": epochs,
+                                         "steps_per_epoch": steps_per_epoch,
                                          "averaged": averaged if averaged is not None else []})
     bar.close()
     if averaged is not None:

@@ -44,3 +44,76 @@ def test_unknown_chapter_name_is_a_clear_error(book_root, capsys):
     with pytest.raises(SystemExit):
         main(["run-chapter", "nope"])
     assert "unknown chapter 'nope'" in capsys.readouterr().err
+
+
+def _add_failing_chapter(root, name="fragile"):
+    """A chapter that fails when ``fail`` is true and reads ``profile``."""
+    notebook = nbformat.v4.new_notebook()
+    parameters = nbformat.v4.new_code_cell('profile = "smoke"\nfail = False')
+    parameters.metadata["tags"] = ["parameters"]
+    notebook.cells = [parameters, nbformat.v4.new_code_cell("assert not fail, 'asked to fail'\nprint('ran', profile)")]
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(notebook, root / "notebooks" / f"{name}.ipynb")
+    return name
+
+
+def test_a_failed_run_leaves_the_executed_copy_byte_identical_and_keeps_the_failure(book_root):
+    from hashlib_core.chapters import ChapterRunError
+
+    name = _add_failing_chapter(book_root)
+    good = execute_chapter(name, {"profile": "paper"}, root=book_root)
+    before = good.read_bytes()
+    with pytest.raises(ChapterRunError, match="asked to fail.*unchanged.*kept at"):
+        execute_chapter(name, {"profile": "paper", "fail": True}, root=book_root)
+    assert good.read_bytes() == before
+    assert (book_root / "_build" / "failed" / f"{name}.ipynb").exists()
+    assert not list((book_root / "book").glob(".*running*"))
+
+
+def test_an_interrupted_run_leaves_the_executed_copy_alone(book_root, monkeypatch):
+    import papermill
+
+    name = _add_failing_chapter(book_root)
+    good = execute_chapter(name, root=book_root)
+    before = good.read_bytes()
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(papermill, "execute_notebook", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        execute_chapter(name, root=book_root)
+    assert good.read_bytes() == before
+
+
+def test_a_smoke_run_does_not_replace_a_paper_run_without_the_flag(book_root):
+    name = _add_failing_chapter(book_root)
+    execute_chapter(name, {"profile": "paper"}, root=book_root)
+    with pytest.raises(ValueError, match="'paper'-profile run.*--replace-profile"):
+        execute_chapter(name, root=book_root)
+    assert "ran smoke" in _printed(execute_chapter(name, root=book_root, replace_profile=True))
+
+
+def test_unknown_parameters_and_bad_yaml_are_one_line_errors(book_root, capsys, monkeypatch):
+    with pytest.raises(ValueError, match="no parameter.*bitz.*it takes: bits"):
+        execute_chapter("tiny", {"bitz": 3}, root=book_root)
+    with pytest.raises(SystemExit):
+        main(["run-chapter", "tiny", "-p", "code_lengths", "[12, 48"])
+    assert "not a YAML value" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["run-chapter", "tiny", "--args", "profile paper"])
+    assert "ARGS must be '-p KEY VALUE' pairs" in capsys.readouterr().err
+
+
+def test_a_failed_copy_counts_as_missing(book_root):
+    executed = execute_missing_chapters(book_root)[0]
+    notebook = nbformat.read(executed, as_version=4)
+    notebook.metadata["papermill"]["exception"] = True
+    nbformat.write(notebook, executed)
+    assert execute_missing_chapters(book_root) == [executed]
+
+
+def test_a_chapter_run_prints_no_kernel_transport_banner(book_root, capfd):
+    execute_chapter("tiny", root=book_root, progress_bar=False)
+    captured = capfd.readouterr()
+    assert "without encryption" not in captured.err + captured.out

@@ -28,6 +28,11 @@ def test_profiles_name_the_papers_code_lengths_and_a_cpu_sized_recipe():
     assert [baseline.label for baseline in PROFILES["paper"]["cifar10"].baselines] == ["LSH", "KSH"]
 
 
+def test_a_single_dataset_or_code_length_stands_for_a_list_of_one():
+    plan = METHOD.plan("paper", "cifar10", 48)
+    assert list(plan) == ["cifar10"] and plan["cifar10"].code_lengths == (48,)
+
+
 def test_plan_narrows_and_overrides_without_touching_the_profiles():
     plan = METHOD.plan("paper", ["cifar10"], [16], 3)
     assert list(plan) == ["cifar10"] and plan["cifar10"].code_lengths == (16,)
@@ -38,7 +43,7 @@ def test_plan_narrows_and_overrides_without_touching_the_profiles():
 @pytest.mark.parametrize("arguments, message", [
     (("tiny",), "profile must be one of"),
     (("paper", ["imagenet"]), "are not among them"),
-    (("paper", "cifar10"), "list of dataset names"),
+    (("paper", 5), "list of dataset names"),
     (("paper", None, [0]), "code_lengths must be a non-empty list of positive integers"),
     (("paper", None, "abc"), "code_lengths must be a list"),
     (("paper", None, None, 0), "epochs must be an integer >= 1"),
@@ -121,3 +126,18 @@ def test_the_signs_experiment_ranks_the_same_knob_four_ways(smoke_run):
     rows = {row["ranking"]: row["mAP"] for row in signs_experiment(smoke_run, 16)}
     assert rows["Hamming on signs (CNNBH)"] == smoke_run.reports[("CNNBH", 16)].map
     assert rows["L2 on magnitudes |x| (no signs)"] < rows["Hamming on signs (CNNBH)"]
+
+
+def test_the_same_seed_gives_bit_identical_weights_whatever_ran_before():
+    from hashlib_core.data import load_dataset
+    from hashlib_core.experiment import train_network
+    from hashlib_core.protocols import protocol_for
+
+    dataset = load_dataset("mnist5k")
+    settings = METHOD.plan("smoke", epochs=1)["mnist5k"]
+    protocol = protocol_for(dataset, "cnnh", **settings.protocol_options)
+    first = train_network(METHOD, dataset, protocol, settings, 12, checkpoints=False, progress=False)
+    torch.rand(100), np.random.rand(3)  # disturb the global generators, as another cell or chapter would
+    second = train_network(METHOD, dataset, protocol, settings, 12, checkpoints=False, progress=False)
+    for name, value in first.model.state_dict().items():
+        assert torch.equal(value, second.model.state_dict()[name]), name

@@ -66,3 +66,20 @@ def test_packed_codes_indexing_keeps_two_dimensions():
     assert isinstance(packed[1], PackedCodes) and len(packed[1]) == 1
     np.testing.assert_array_equal(unpack(packed[[3, 0]]), np.eye(4, 70, dtype=np.uint8)[[3, 0]])
     assert as_packed(packed) is packed
+
+
+@pytest.mark.parametrize("n_bits, message", [(48, "bits beyond the 48-bit code length are set"),
+                                             (True, "n_bits must be a positive integer"),
+                                             (12.5, "n_bits must be a positive integer"),
+                                             (0, "n_bits must be a positive integer"),
+                                             (200, "need 4 words")])
+def test_malformed_packed_codes_are_refused_before_a_kernel_reads_them(n_bits, message):
+    words = pack(np.ones((3, 64), dtype=np.uint8)).words
+    with pytest.raises(ValueError, match=message):
+        PackedCodes(words, n_bits)
+
+
+def test_packed_codes_from_a_strided_view_are_made_contiguous():
+    words = pack(np.ones((4, 128), dtype=np.uint8)).words
+    view = PackedCodes(words[::2], 128)
+    assert view.words.flags.c_contiguous and len(view) == 2

@@ -60,13 +60,97 @@ def test_image_folder_is_decoded_once_and_then_read_from_the_cache(tmp_path):
     assert len(list((tmp_path / "cache" / "decoded").glob("*.npz"))) == 2
     assert any("JPEG" in note for note in dataset.notes)
     assert any("partial training split" in note for note in dataset.notes)
-    for path in (tmp_path / "cifar10").rglob("*.jpg"):
-        # garbage of the same size and time: only a cache hit can still load the dataset
-        stat = path.stat()
-        path.write_bytes(b"\0" * stat.st_size)
-        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
-    cached = load_dataset("cifar10", tmp_path, cache_dir=tmp_path / "cache", progress=False)
+    import hashlib_core.data as data_module
+
+    decode = data_module._decode_chunk
+    data_module._decode_chunk = lambda paths: pytest.fail("decoded again instead of reading the cache")
+    try:
+        cached = load_dataset("cifar10", tmp_path, cache_dir=tmp_path / "cache", progress=False)
+    finally:
+        data_module._decode_chunk = decode
     assert cached.checksum == dataset.checksum
+
+
+def test_a_file_swapped_with_its_size_and_time_kept_is_not_served_from_the_cache(tmp_path):
+    _write_folder(tmp_path, "train")
+    folder = tmp_path / "cifar10" / "train"
+    first = read_image_folder(folder, cache_dir=tmp_path / "cache", progress=False)
+    victim, donor = folder / "cat" / "0000.jpg", folder / "dog" / "0000.jpg"
+    stat = victim.stat()
+    replacement = encode_jpeg(torch.full((3, 8, 8), 7, dtype=torch.uint8), quality=95).numpy().tobytes()
+    victim.write_bytes(replacement.ljust(stat.st_size, b"\0") if len(replacement) <= stat.st_size
+                       else donor.read_bytes())
+    os.utime(victim, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # what cp -p, rsync -t and tar x do
+    second = read_image_folder(folder, cache_dir=tmp_path / "cache", progress=False)
+    assert not np.array_equal(first[0][0], second[0][0])
+
+
+def test_hidden_folders_are_ignored_and_a_class_in_one_split_is_named(tmp_path):
+    _write_folder(tmp_path, "train")
+    _write_folder(tmp_path, "test", images_per_class=2)
+    for split in ("train", "test"):
+        (tmp_path / "cifar10" / split / ".ipynb_checkpoints").mkdir()
+    dataset = load_dataset("cifar10", tmp_path, cache=False, progress=False)
+    assert dataset.classes == ["cat", "dog"] and any("JPEG" in note for note in dataset.notes)
+    (tmp_path / "cifar10" / "test" / "bird").mkdir()
+    (tmp_path / "cifar10" / "test" / "bird" / "0000.jpg").write_bytes(
+        (tmp_path / "cifar10" / "test" / "cat" / "0000.jpg").read_bytes())
+    with pytest.raises(ValueError, match=r"only in test \['bird'\]"):
+        load_dataset("cifar10", tmp_path, cache=False, progress=False)
+
+
+def _corrupt_scan(data: bytes) -> bytes:
+    """Flip bytes inside the entropy-coded data, leaving every marker intact."""
+    damaged = bytearray(data)
+    start = damaged.index(b"\xff\xda") + 20
+    for index in range(start, min(start + 40, len(damaged) - 2)):
+        if damaged[index] != 0xFF and damaged[index - 1] != 0xFF:
+            damaged[index] ^= 0x5A
+    return bytes(damaged)
+
+
+def test_a_jpeg_with_corrupt_scan_data_is_named_instead_of_decoded_to_garbage(tmp_path):
+    _write_folder(tmp_path, "train", size=32)
+    victim = tmp_path / "cifar10" / "train" / "dog" / "0002.jpg"
+    victim.write_bytes(_corrupt_scan(victim.read_bytes()))
+    with pytest.raises(CorruptImageError, match="dog/0002.jpg.*Corrupt JPEG data.*strict=False"):
+        read_image_folder(tmp_path / "cifar10" / "train", cache=False, progress=False)
+    with pytest.warns(RuntimeWarning, match="dog/0002.jpg"):
+        images, _, _ = read_image_folder(tmp_path / "cifar10" / "train", cache=False, progress=False, strict=False)
+    assert len(images) == 6
+
+
+def test_a_jpeg_with_bytes_after_its_end_marker_is_read(tmp_path):
+    _write_folder(tmp_path, "train")
+    victim = tmp_path / "cifar10" / "train" / "cat" / "0001.jpg"
+    victim.write_bytes(victim.read_bytes() + b"trailing bytes some tools append" * 4)
+    images, _, _ = read_image_folder(tmp_path / "cifar10" / "train", cache=False, progress=False)
+    assert images.shape == (6, 3, 8, 8)
+
+
+def test_a_damaged_decode_cache_is_named_and_decoded_again(tmp_path):
+    _write_folder(tmp_path, "train")
+    folder = tmp_path / "cifar10" / "train"
+    first = read_image_folder(folder, cache_dir=tmp_path / "cache", progress=False)
+    cache_file = next((tmp_path / "cache" / "decoded").glob("*.npz"))
+    cache_file.write_bytes(b"PK\x03\x04 not a zip")
+    with pytest.warns(RuntimeWarning, match=f"{cache_file.name}: damaged decode cache"):
+        second = read_image_folder(folder, cache_dir=tmp_path / "cache", progress=False)
+    np.testing.assert_array_equal(first[0], second[0])
+
+
+def test_a_truncated_mnist_file_is_named_as_damaged_not_missing(tmp_path):
+    import shutil
+
+    from hashlib_core.data import CorruptImageError as Damaged
+
+    raw = tmp_path / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    header = (2051).to_bytes(4, "big") + (100).to_bytes(4, "big") + (28).to_bytes(4, "big") * 2
+    (raw / "train-images-idx3-ubyte").write_bytes(header + b"\0" * 784 * 10)  # 10 of 100 images
+    with pytest.raises(Damaged, match="train-images-idx3-ubyte: .*announces 100 items.*truncated"):
+        load_dataset("mnist", tmp_path, download=False, progress=False)
+    shutil.rmtree(raw)
 
 
 def test_a_changed_file_invalidates_the_cache(tmp_path):

@@ -181,3 +181,19 @@ def test_the_alexnet_profile_offline_stops_with_the_cause_instead_of_training_an
     assert pretrain(METHOD, dataset, protocol, settings, checkpoints=False, progress=False) is None
     with pytest.raises(PretrainedWeightsUnavailable, match="name resolution"):
         train_network(METHOD, dataset, protocol, settings, 48, checkpoints=False, progress=False)
+
+
+def test_the_same_seed_gives_bit_identical_pretraining_and_finetuning_whatever_ran_before():
+    dataset = _fake((1, 28, 28))
+    protocol = protocol_for(dataset, "dlbhc", n_queries=5)
+
+    def both():
+        pretrained = pretrain(METHOD, dataset, protocol, TINY, device="cpu", checkpoints=False, progress=False)
+        torch.rand(100), np.random.rand(3)  # disturb the global generators between the stages
+        return train_network(METHOD, dataset, protocol, TINY, 12, pretrained=pretrained, device="cpu",
+                             checkpoints=False, progress=False).model.state_dict()
+
+    first = both()
+    torch.rand(100)
+    second = both()
+    assert all(torch.equal(value, second[name]) for name, value in first.items())

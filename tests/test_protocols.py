@@ -80,3 +80,31 @@ def test_protocol_for_embedded_mnist_with_scaled_sizes():
 def test_bad_protocol_requests_get_a_clear_error(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_save_returns_the_file_it_wrote_and_the_reader_names_damage(tmp_path):
+    from hashlib_core.protocols import load_protocol
+
+    protocol = make_protocol("dlbhc", np.arange(40) % 4, np.arange(40) >= 30, n_queries=5)
+    path = protocol.save(tmp_path / "proto.bin")
+    assert path == tmp_path / "proto.bin.npz" and path.exists()
+    assert load_protocol(path).checksum == protocol.checksum
+    path.write_bytes(path.read_bytes()[:100])
+    with pytest.raises(ValueError, match="proto.bin.npz: not a readable protocol file"):
+        load_protocol(path)
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: make_protocol("cnnh", np.arange(40) % 4, np.zeros(40, bool), queries_per_class=0, train_per_class=2,
+                           validation_per_class=0),
+     "leaves no query images"),
+    (lambda: make_protocol("cnnh", np.arange(40) % 4, np.zeros(40, bool), queries_per_class=-1),
+     "queries_per_class must be a non-negative integer"),
+    (lambda: make_protocol("dlbhc", np.arange(40) % 4, np.arange(40) >= 30, n_queries=0), "leaves no query"),
+    (lambda: make_protocol("cnnh", np.r_[np.arange(39) % 3, 10**9], np.zeros(40, bool)), "class ids 0..C-1"),
+    (lambda: make_protocol("cnnh", np.arange(40) % 4, np.zeros(40, bool), train_per_class=2.5),
+     "train_per_class must be a non-negative integer"),
+])
+def test_protocols_that_would_give_nan_later_are_refused_now(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()

@@ -24,3 +24,42 @@ def test_metric_rows_must_name_what_they_measure(tmp_path):
     with pytest.raises(ValueError, match="lacks"):
         write_results("demo", {"name": "x"}, {}, [{"value": 1.0}], code_lengths=[], stage_seconds={},
                       parameters={}, seed=0, directory=tmp_path)
+
+
+def _write(tmp_path, value=0.25):
+    return write_results("demo", {"name": "mnist5k"}, {"protocol": "cnnh"},
+                         [{"name": "mAP", "method": "lsh", "bits": 12, "value": value}], code_lengths=[12],
+                         stage_seconds={}, parameters={}, seed=0, directory=tmp_path)
+
+
+def test_nan_is_written_as_null_so_the_file_stays_strict_json(tmp_path):
+    path = _write(tmp_path, float("nan"))
+    json.loads(path.read_text(), parse_constant=lambda name: pytest.fail(f"bare {name} in the file"))
+    assert metric_value(read_results(path), "mAP", "lsh", 12) is None
+
+
+def test_a_crash_while_writing_leaves_the_previous_results_file(tmp_path, monkeypatch):
+    import hashlib_core.results as results_module
+
+    path = _write(tmp_path)
+    before = path.read_bytes()
+
+    def crash(value, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(results_module.json, "dumps", crash)
+    with pytest.raises(KeyboardInterrupt):
+        _write(tmp_path, 0.5)
+    assert path.read_bytes() == before
+    assert [item.name for item in tmp_path.iterdir()] == ["mnist5k.json"]  # no temporary left behind
+
+
+@pytest.mark.parametrize("content, message", [("{", "not valid JSON"), ("[]", "expected a JSON object"),
+                                              ('{"chapter": "x"}', "missing dataset")])
+def test_the_reader_checks_the_schema_and_names_the_file(tmp_path, content, message):
+    from hashlib_core.results import ResultsFileError
+
+    path = tmp_path / "broken.json"
+    path.write_text(content)
+    with pytest.raises(ResultsFileError, match=f"broken.json.*{message}"):
+        read_results(path)

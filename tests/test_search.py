@@ -150,3 +150,14 @@ def test_index_joins_many_small_adds(rng):
         index.add(database[row:row + 1])
     assert len(index) == 200
     np.testing.assert_array_equal(index.search(database[:3], 5)[1], hamming_rank(database[:3], database, 5)[0])
+
+
+def test_ranking_everything_refuses_an_output_that_would_not_fit_in_memory():
+    from hashlib_core.search import feature_rank
+
+    queries, database = pack(np.zeros((2000, 8), np.uint8)), pack(np.zeros((1000, 8), np.uint8))
+    with pytest.raises(ValueError, match="2,000 queries x 1,000 results needs .*smaller k"):
+        hamming_rank(queries, database, max_bytes=1 << 20)
+    assert hamming_rank(queries, database, k=5, max_bytes=1 << 20)[0].shape == (2000, 5)
+    with pytest.raises(ValueError, match="feature_rank of 2,000 queries"):
+        feature_rank(np.zeros((2000, 4), np.float32), np.zeros((1000, 4), np.float32), max_bytes=1 << 20)

@@ -187,3 +187,21 @@ def test_lr_scales_slow_down_the_named_submodule_only(tiny_data):
         trained({"backbone": 0.1})
     with pytest.raises(ValueError, match="positive"):
         trained({"stem": 0.0})
+
+
+@pytest.mark.parametrize("damage", [lambda data: b"", lambda data: data[: len(data) // 2], lambda data: b"not a zip"])
+def test_a_damaged_checkpoint_is_named_with_what_to_do(tiny_data, tmp_path, damage):
+    from hashlib_core.train import CheckpointError
+
+    checkpoint = tmp_path / "run.pt"
+    _train(tiny_data, epochs=1, checkpoint=checkpoint)
+    checkpoint.write_bytes(damage(checkpoint.read_bytes()))
+    with pytest.raises(CheckpointError, match="run.pt: damaged checkpoint.*delete it and re-run"):
+        _train(tiny_data, epochs=1, checkpoint=checkpoint, resume=True)
+
+
+def test_resuming_a_finished_run_with_more_epochs_says_why_it_cannot(tiny_data, tmp_path):
+    checkpoint = tmp_path / "run.pt"
+    _train(tiny_data, epochs=2, checkpoint=checkpoint)
+    with pytest.raises(ValueError, match="run of 2 epochs.*asks for 4.*another checkpoint path"):
+        _train(tiny_data, epochs=4, checkpoint=checkpoint, resume=True)
