@@ -190,7 +190,8 @@ def train_stage(model: nn.Module, dataset: ImageDataset, protocol: Protocol, sta
                   optimizer=recipe.optimizer, schedule=recipe.schedule_factory(), ema_decay=recipe.ema_decay,
                   augmentation=recipe.augmentation(),
                   device=device, seed=seed, checkpoint=checkpoint, resume=checkpoint is not None, progress=progress,
-                  log_every=max(1, recipe.epochs // 10), lr_scales=dict(recipe.lr_scales) or None)
+                  log_every=max(1, recipe.epochs // 10), lr_scales=dict(recipe.lr_scales) or None,
+                  precision=recipe.precision)
     history = [{**entry, "stage": stage.name} for entry in history]
     return TrainedNetwork(model, history, time.perf_counter() - started, min(before, recipe.epochs))
 

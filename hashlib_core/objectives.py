@@ -87,7 +87,8 @@ class LayerLoss(Objective):
         self.loss, self.layer = loss, layer
 
     def __call__(self, model, inputs, batch):
-        return self.loss(self.layer(model, inputs), getattr(batch, self.reads)), None
+        # pair and similarity losses sum many products: float32 even under bfloat16 autocast
+        return self.loss(self.layer(model, inputs).float(), getattr(batch, self.reads)), None
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({getattr(self.loss, '__name__', self.loss)})"

@@ -19,6 +19,7 @@ __all__ = ["Recipe", "BaselineRun", "RunSettings", "OPTIMIZERS", "SCHEDULES", "s
 
 OPTIMIZERS = ("adamw", "adam", "sgd")
 SCHEDULES = ("onecycle", "cosine", "constant", "multistep")
+PRECISIONS = ("fp32", "bf16")
 
 
 def _fail(owner: str, name: str, expected: str, value: Any) -> None:
@@ -50,7 +51,8 @@ class Recipe:
     at a fraction of ``lr`` (a pre-trained stem under new layers).
     ``schedule="multistep"``: ``lr`` times ``gamma`` at each of ``milestones``
     (fractions of the run, e.g. ``(5/9, 7/9)``). ``ema_decay``: keep an
-    exponential moving average of the weights and end with it.
+    exponential moving average of the weights and end with it. ``precision``:
+    ``"fp32"``, or ``"bf16"`` (autocast, float32 master weights).
     """
 
     epochs: int
@@ -65,6 +67,7 @@ class Recipe:
     milestones: tuple[float, ...] = ()
     gamma: float = 0.1
     ema_decay: float | None = None
+    precision: str = "fp32"
 
     def __post_init__(self) -> None:
         _check_int("Recipe", "epochs", self.epochs, 1)
@@ -94,6 +97,7 @@ class Recipe:
         _check_number("Recipe", "gamma", self.gamma, positive=True)
         if self.ema_decay is not None and (isinstance(self.ema_decay, bool) or not 0 < self.ema_decay < 1):
             _fail("Recipe", "ema_decay", "None or a number in (0, 1), e.g. 0.999", self.ema_decay)
+        _check_choice("Recipe", "precision", self.precision, PRECISIONS)
 
     def schedule_factory(self):
         """What :func:`hashlib_core.train.fit` takes as ``schedule``: the name, or for ``multistep`` a

@@ -207,7 +207,7 @@ def fit(model: nn.Module, images: torch.Tensor, labels: torch.Tensor | None, obj
         seed: int = 0, validation: tuple[torch.Tensor, torch.Tensor] | None = None,
         checkpoint: str | os.PathLike | None = None, resume: bool = False, progress: bool = True,
         log_every: int = 1, lr_scales: dict[str, float] | None = None,
-        channels_last: bool = True, threads: int | None = None) -> list[dict]:
+        channels_last: bool = True, threads: int | None = None, precision: str = "fp32") -> list[dict]:
     """Train ``model`` on in-memory uint8 images with any objective and return the per-epoch history.
 
     ``objective`` (:mod:`hashlib_core.objectives`) gets the model, the
@@ -223,7 +223,9 @@ def fit(model: nn.Module, images: torch.Tensor, labels: torch.Tensor | None, obj
     With ``checkpoint`` the state is saved after every epoch; ``resume=True``
     continues from it. With ``progress`` one bar counts the epochs (loss and
     images/s beside it) and a summary line is printed every ``log_every``
-    epochs (and after the last). Each history entry holds ``epoch``, ``loss``,
+    epochs (and after the last). ``precision="bf16"`` runs forward and loss
+    under bfloat16 autocast (weights, gradients and optimiser state stay
+    float32). Each history entry holds ``epoch``, ``loss``,
     ``accuracy`` (training, when the objective classifies, else None),
     ``val_accuracy``, ``seconds``, ``images_per_second`` and ``lr``.
     """
@@ -235,6 +237,8 @@ def fit(model: nn.Module, images: torch.Tensor, labels: torch.Tensor | None, obj
         raise ValueError(f"epochs and batch_size must be positive, got epochs={epochs}, batch_size={batch_size}")
     if len(images) < batch_size:
         raise ValueError(f"{len(images)} training images cannot fill one batch of {batch_size}; lower batch_size")
+    if precision not in ("fp32", "bf16"):
+        raise ValueError(f"precision must be 'fp32' or 'bf16' (autocast with fp32 master weights), got {precision!r}")
     configure_threads(threads)
     chosen = pick_device(device)
     seed_everything(seed)
@@ -284,9 +288,10 @@ def fit(model: nn.Module, images: torch.Tensor, labels: torch.Tensor | None, obj
                 batch = augment_batch(batch, augmentation, generator)
             on_device = batch_index.to(chosen)
             batch_labels = label_data[on_device] if label_data is not None else None
-            loss, scores = objective(model, to_model_input(batch, chosen, channels_last),
-                                     Batch(on_device, batch_labels,
-                                           target_data[on_device] if target_data is not None else None))
+            with torch.autocast(chosen.type, dtype=torch.bfloat16, enabled=precision == "bf16"):
+                loss, scores = objective(model, to_model_input(batch, chosen, channels_last),
+                                         Batch(on_device, batch_labels,
+                                               target_data[on_device] if target_data is not None else None))
             if not torch.isfinite(loss):
                 raise FloatingPointError(f"loss became {loss.item()} at epoch {epoch + 1}, step {step + 1}; "
                                          "lower the learning rate")

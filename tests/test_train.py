@@ -205,3 +205,11 @@ def test_resuming_a_finished_run_with_more_epochs_says_why_it_cannot(tiny_data, 
     _train(tiny_data, epochs=2, checkpoint=checkpoint)
     with pytest.raises(ValueError, match="run of 2 epochs.*asks for 4.*another checkpoint path"):
         _train(tiny_data, epochs=4, checkpoint=checkpoint, resume=True)
+
+
+def test_bf16_autocast_trains_with_float32_master_weights(tiny_data):
+    model, history = _train(tiny_data, epochs=2, precision="bf16")
+    assert all(value.dtype == torch.float32 for value in model.state_dict().values() if value.is_floating_point())
+    assert np.isfinite(history[-1]["loss"]) and history[-1]["loss"] < history[0]["loss"] * 1.5
+    with pytest.raises(ValueError, match="precision must be 'fp32' or 'bf16'"):
+        _train(tiny_data, epochs=1, precision="fp16")
