@@ -6,7 +6,8 @@ work): the deep method only, classic baselines left out unless asked for.
     python benchmarks/headline_check.py cnnbh --profile paper --code-lengths 12 48 --data-root ~/data
 
 Prints ours beside the committed ``results/<chapter>/<dataset>.json`` and
-writes ``results/<chapter>/headline_check/<dataset>.json``.
+writes ``results/<chapter>/headline_check/<dataset>.json`` (``.../seed<N>/`` for
+another seed, which also draws another protocol: the spread across seeds).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ def main() -> None:
     parser.add_argument("--data-root")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--with-baselines", action="store_true")
+    parser.add_argument("--precision", choices=["fp32", "bf16"], help="train every stage in this precision")
     arguments = parser.parse_args()
     method = METHODS[arguments.chapter]
     plan = method.plan(arguments.profile, arguments.datasets, arguments.code_lengths)
@@ -36,6 +38,9 @@ def main() -> None:
     for name, settings in plan.items():
         if not arguments.with_baselines:
             settings = replace(settings, baselines=())
+        if arguments.precision:
+            settings = replace(settings, **{field: replace(recipe, precision=arguments.precision)
+                                            for field, recipe in settings.recipes.items()})
         run = run_method(method, name, settings, arguments.data_root, seed=arguments.seed)
         committed = read_results(folder / f"{name}.json")
         rows = []
@@ -45,7 +50,10 @@ def main() -> None:
                          "value": ours, "committed": before, "difference": ours - before})
             print(f"{method.name} {name} {bits} bits {run.headline_name}: {ours:.4f} (committed {before:.4f}, "
                   f"difference {ours - before:+.4f})", flush=True)
-        path = write_run_results(run, arguments.profile, extra_rows=rows, directory=folder / "headline_check")
+        variant = "-".join(part for part in (f"seed{arguments.seed}" if arguments.seed else "",
+                                             arguments.precision or "") if part)
+        directory = folder / "headline_check" / variant
+        path = write_run_results(run, arguments.profile, extra_rows=rows, directory=directory)
         print("wrote", path.relative_to(repository_root()))
 
 

@@ -403,8 +403,6 @@ def run_method(method: DeepHashingMethod, data: str | ImageDataset, settings: Ru
     run = MethodRun(method, settings, dataset, protocol, seed, query_sets)
     _timed(run, "load data", started)
     is_test = dataset.is_test.numpy()
-
-    started = time.perf_counter()
     run.pretrained = pretrain(method, dataset, protocol, settings, seed=seed, device=device, checkpoints=checkpoints,
                               progress=progress)
     if run.pretrained is not None:
