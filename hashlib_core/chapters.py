@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from .data import DATA_ROOT_ENV
 from .runtime import repository_root
 
 __all__ = ["repository_root", "chapter_names", "chapter_parameters", "executed_profile", "ChapterRunError",
@@ -88,7 +89,9 @@ def execute_chapter(name: str, parameters: dict[str, Any] | None = None, *, root
 
     ``parameters`` override the notebook's ``parameters`` cell (unknown names
     raise ``ValueError`` listing the known ones); papermill records them in an
-    injected cell, so the executed copy shows how it was made. The copy is
+    injected cell, so the executed copy shows how it was made. A ``data_root``
+    is handed to the kernel as ``$HASHING_BOOK_DATA`` instead, so the executed
+    copy never shows a path of the machine that ran it. The copy is
     replaced only on success; on failure or Ctrl-C :class:`ChapterRunError`
     (or the ``KeyboardInterrupt``) says where the failed notebook was kept.
     """
@@ -112,6 +115,10 @@ def execute_chapter(name: str, parameters: dict[str, Any] | None = None, *, root
     target.parent.mkdir(parents=True, exist_ok=True)
     temporary = target.with_name(f".{target.stem}.running.ipynb")
     started = time.perf_counter()
+    # the data root reaches the kernel through the environment, so no machine path lands in the executed copy
+    environment = {**os.environ}
+    if parameters.get("data_root") is not None:
+        os.environ[DATA_ROOT_ENV] = str(Path(str(parameters.pop("data_root"))).expanduser().resolve())
     try:
         papermill.execute_notebook(str(base / "notebooks" / f"{name}.ipynb"), str(temporary), parameters=parameters,
                                    cwd=str(base / "notebooks"), kernel_name="python3", progress_bar=progress_bar,
@@ -127,6 +134,9 @@ def execute_chapter(name: str, parameters: dict[str, Any] | None = None, *, root
             print(message, file=sys.stderr)
             raise
         raise ChapterRunError(message) from error
+    finally:
+        os.environ.clear()
+        os.environ.update(environment)
     os.replace(temporary, target)
     print(f"{name}: executed in {time.perf_counter() - started:.1f} s -> {target}")
     return target

@@ -21,21 +21,31 @@ def set_theme() -> None:
 def ours_vs_published(table: pd.DataFrame, *, value: str = "ours", published: str = "published"):
     """One panel per source table: our value (solid) and the quoted one (dashed) per method vs code length.
 
-    ``table`` needs columns source, method, bits, ``value`` and ``published``.
+    ``table`` needs columns source, method, bits, ``value`` and ``published``;
+    with a ``dataset`` column, a source that covers several datasets gets one
+    line per (method, dataset), told apart by marker, never joined across datasets.
+    The legend sits below each panel, clear of the lines.
     """
     sources = list(dict.fromkeys(table["source"]))
-    figure, axes = plt.subplots(1, len(sources), figsize=(4.6 * len(sources), 3.6), squeeze=False)
+    figure, axes = plt.subplots(1, len(sources), figsize=(4.8 * len(sources), 4.6), squeeze=False)
     palette = dict(zip(sorted(table["method"].unique()), sns.color_palette("colorblind", table["method"].nunique())))
+    markers = ["o", "s", "^", "D"]
     for axis, source in zip(axes[0], sources):
         part = table[table["source"] == source]
-        for method, rows in part.groupby("method"):
+        keys = ["method", "dataset"] if "dataset" in part else ["method"]
+        datasets = list(dict.fromkeys(part["dataset"])) if "dataset" in part else [None]
+        for key, rows in part.groupby(keys, sort=True):
+            method, dataset = (key if isinstance(key, tuple) else (key,)) + (None,) * (2 - len(keys))
             rows = rows.sort_values("bits")
-            axis.plot(rows["bits"], rows[value], "-o", color=palette[method], label=f"{method} (ours)")
-            axis.plot(rows["bits"], rows[published], "--x", color=palette[method], label=f"{method} (paper)")
+            marker = markers[datasets.index(dataset) % len(markers)] if dataset is not None else "o"
+            label = method if len(datasets) == 1 else f"{method}, {dataset}"
+            axis.plot(rows["bits"], rows[value], "-", marker=marker, color=palette[method], label=f"{label} (ours)")
+            axis.plot(rows["bits"], rows[published], "--", marker="x", color=palette[method],
+                      label=f"{label} (paper)")
         axis.set_title(source, fontsize=10)
         axis.set_xlabel("code length (bits)")
         axis.set_ylabel(part["metric"].iloc[0] if "metric" in part else "mAP")
-        axis.legend(fontsize=7, ncol=2)
+        axis.legend(fontsize=7, ncol=2, loc="upper center", bbox_to_anchor=(0.5, -0.2), frameon=False)
     figure.tight_layout()
     return figure
 

@@ -117,3 +117,17 @@ def test_a_chapter_run_prints_no_kernel_transport_banner(book_root, capfd):
     execute_chapter("tiny", root=book_root, progress_bar=False)
     captured = capfd.readouterr()
     assert "without encryption" not in captured.err + captured.out
+
+
+def test_a_data_root_reaches_the_kernel_but_not_the_executed_copy(book_root, tmp_path_factory):
+    notebook = nbformat.v4.new_notebook()
+    parameters = nbformat.v4.new_code_cell("data_root = None")
+    parameters.metadata["tags"] = ["parameters"]
+    notebook.cells = [parameters, nbformat.v4.new_code_cell(
+        "import os\nprint('root is set:', 'secret-place' in os.environ.get('HASHING_BOOK_DATA', ''))")]
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(notebook, book_root / "notebooks" / "rooted.ipynb")
+    place = tmp_path_factory.mktemp("secret-place")
+    executed = execute_chapter("rooted", {"data_root": str(place)}, root=book_root, progress_bar=False)
+    assert "root is set: True" in _printed(executed)
+    assert str(place) not in executed.read_text()

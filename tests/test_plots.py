@@ -40,3 +40,20 @@ def test_ours_vs_published_has_a_panel_per_source():
     table = pd.DataFrame({"source": ["A", "A", "B"], "method": ["lsh", "lsh", "itq"], "bits": [12, 24, 16],
                           "ours": [0.1, 0.2, 0.3], "published": [0.1, 0.2, 0.25], "metric": ["mAP"] * 3})
     assert len(ours_vs_published(table).axes) == 2
+
+
+def test_ours_vs_published_never_joins_points_of_two_datasets():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import pandas as pd
+
+    from hashlib_core.plots import ours_vs_published
+
+    rows = [{"source": "table", "dataset": dataset, "method": method, "bits": bits, "ours": 0.1 * bits,
+             "published": 0.2 * bits} for dataset in ("cifar10", "mnist") for method in ("lsh", "ksh")
+            for bits in (12, 48)]
+    figure = ours_vs_published(pd.DataFrame(rows))
+    lines = figure.axes[0].get_lines()
+    assert len(lines) == 8  # (method, dataset) x (ours, paper)
+    assert all(len(line.get_xdata()) == 2 for line in lines)  # each line holds one dataset's two code lengths

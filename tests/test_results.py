@@ -63,3 +63,15 @@ def test_the_reader_checks_the_schema_and_names_the_file(tmp_path, content, mess
     path.write_text(content)
     with pytest.raises(ResultsFileError, match=f"broken.json.*{message}"):
         read_results(path)
+
+
+def test_no_path_of_the_writing_machine_lands_in_the_file(tmp_path, monkeypatch):
+    from hashlib_core.runtime import repository_root
+
+    monkeypatch.setenv("HASHING_BOOK_DATA", str(tmp_path / "my-data"))
+    path = write_results("demo", {"name": "x", "source": f"image folder {tmp_path / 'my-data'}/cifar10"}, {},
+                         [{"name": "m", "method": "a", "value": 1.0, "note": f"from {repository_root()}/results"}],
+                         code_lengths=[], stage_seconds={}, parameters={}, seed=0, directory=tmp_path)
+    text = path.read_text()
+    assert str(tmp_path / "my-data") not in text and str(repository_root()) not in text
+    assert "image folder <data root>/cifar10" in text and "from <repository>/results" in text
