@@ -7,6 +7,8 @@
 #                                      execute one chapter with papermill into book/NAME.ipynb
 #                                      (replaced only when the run succeeds; a run of another profile over
 #                                      an executed paper run needs FLAGS=--replace-profile)
+#   make browser-test                  open every page of the built book in headless Chromium (screenshots
+#                                      in _build/screenshots/); not yet part of make test
 #   make bench DATA_ROOT=~/data        print the retrieval, training and data-loading speed figures
 #   make env                           just create .venv
 
@@ -16,7 +18,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 BOOK_FLAGS := -n -W --keep-going
 
-.PHONY: env book chapters chapter test bench clean
+.PHONY: env book chapters chapter test browser-test bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -39,6 +41,12 @@ chapter: $(STAMP)
 test: $(STAMP)
 	$(VENV)/bin/jupyter-book build . $(BOOK_FLAGS) --path-output _build/test-book -q
 	$(PY) -m pytest tests $(wildcard notebooks/*.ipynb) --nbval-lax
+
+browser-test: $(STAMP)
+	$(PY) -m pip install --disable-pip-version-check -q "playwright>=1.40,<2"
+	@command -v chromium >/dev/null || echo "no chromium: apt-get install chromium (the browser test will be skipped)"
+	$(VENV)/bin/jupyter-book build . $(BOOK_FLAGS) --path-output _build/test-book -q
+	$(PY) -m pytest tests/test_book_in_browser.py -m browser -v
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_retrieval.py
