@@ -48,9 +48,19 @@ def main(argv: list[str] | None = None) -> int:
                      help="allow replacing an executed copy of another profile (e.g. a paper run by a smoke run)")
     commands.add_parser("execute-missing", help="execute every chapter whose executed copy in book/ is missing")
     commands.add_parser("list", help="list the chapters")
+    scrub = commands.add_parser("scrub-paths", help="replace machine paths in results files or executed chapters")
+    scrub.add_argument("files", nargs="+")
+    scrub.add_argument("--path", action="append", default=[], metavar="OLD=PLACEHOLDER",
+                       help="a further path to replace, e.g. /work/data='<data root>'")
     args = parser.parse_args(argv)
     if args.command == "list":
         print("\n".join(chapter_names()))
+    elif args.command == "scrub-paths":
+        from .portable import machine_paths, scrub_file
+
+        extra = dict(item.split("=", 1) for item in args.path)
+        for file in args.files:
+            print(f"{file}: {scrub_file(file, machine_paths(extra))} path(s) replaced")
     elif args.command == "execute-missing":
         execute_missing_chapters()
     else:

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from .data import DATA_ROOT_ENV
+from .portable import machine_paths, scrub_file
 from .runtime import repository_root
 
 __all__ = ["repository_root", "chapter_names", "chapter_parameters", "executed_profile", "ChapterRunError",
@@ -137,6 +138,7 @@ def execute_chapter(name: str, parameters: dict[str, Any] | None = None, *, root
     finally:
         os.environ.clear()
         os.environ.update(environment)
+    scrub_file(temporary, machine_paths({str(base): "<repository>"}))  # papermill's paths, 'wrote <path>' lines
     os.replace(temporary, target)
     print(f"{name}: executed in {time.perf_counter() - started:.1f} s -> {target}")
     return target

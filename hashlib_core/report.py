@@ -15,20 +15,11 @@ import torch
 
 from .experiment import DeepHashingMethod, MethodRun, run_method, write_run_results
 from .results import read_results
-from .runtime import pick_device, repository_root
+from .runtime import pick_device, repository_root, timed
 from .settings import RunSettings, settings_record
 
 __all__ = ["timed", "describe_plan", "run_plan", "training_frame", "ours_beside_paper", "pick_run", "write_chapter_results",
            "results_frame", "study_table", "sanity_check"]
-
-
-def timed(work: Callable, *args, **kwargs) -> tuple[object, float]:
-    """``(work(*args, **kwargs), wall seconds)``."""
-    import time
-
-    started = time.perf_counter()
-    result = work(*args, **kwargs)
-    return result, time.perf_counter() - started
 
 
 def describe_plan(plan: Mapping[str, RunSettings], device: str | torch.device = "auto") -> pd.DataFrame:

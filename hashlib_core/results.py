@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from .cache import atomic_write_text
+from .portable import portable
 from .runtime import environment_record, repository_root
 
 __all__ = ["write_results", "read_results", "metric_value", "ResultsFileError", "REQUIRED_KEYS"]
@@ -55,28 +56,6 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _machine_paths() -> list[tuple[str, str]]:
-    """Paths of this machine that must not appear in a results file, with what stands for them."""
-    from .data import resolve_data_root
-
-    places = [(str(resolve_data_root()), "<data root>"), (str(repository_root()), "<repository>"),
-              (str(Path.home()), "~")]
-    return sorted(((path, name) for path, name in places if len(path) > 1), key=lambda pair: -len(pair[0]))
-
-
-def _portable(value: Any, places: list[tuple[str, str]]) -> Any:
-    """Every string with this machine's data root, checkout and home folder replaced by placeholders."""
-    if isinstance(value, str):
-        for path, name in places:
-            value = value.replace(path, name)
-        return value
-    if isinstance(value, dict):
-        return {key: _portable(item, places) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_portable(item, places) for item in value]
-    return value
-
-
 def write_results(chapter: str, dataset: dict, protocol: dict, metrics: list[dict], *, code_lengths: list[int],
                   stage_seconds: dict[str, float], parameters: dict, seed: int, device: str = "cpu",
                   directory: str | os.PathLike | None = None) -> Path:
@@ -92,8 +71,7 @@ def write_results(chapter: str, dataset: dict, protocol: dict, metrics: list[dic
     folder = Path(directory) if directory is not None else repository_root() / "results" / chapter
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{dataset['name']}.json"
-    portable = _portable(_plain(record), _machine_paths())
-    return atomic_write_text(path, json.dumps(portable, indent=1, allow_nan=False) + "\n")
+    return atomic_write_text(path, json.dumps(portable(_plain(record)), indent=1, allow_nan=False) + "\n")
 
 
 class ResultsFileError(ValueError):

@@ -14,9 +14,18 @@ from pathlib import Path
 import numpy as np
 import torch
 
-__all__ = ["repository_root", "available_cores", "configure_threads", "pick_device", "seed_everything", "environment_record"]
+__all__ = ["timed", "repository_root", "available_cores", "configure_threads", "pick_device", "seed_everything", "environment_record"]
 
 RECORDED_PACKAGES = ("torch", "torchvision", "numpy", "numba", "faiss-cpu", "scikit-learn", "hashlib_core")
+
+
+def timed(work, *args, **kwargs) -> tuple[object, float]:
+    """``(work(*args, **kwargs), wall seconds)``."""
+    import time
+
+    started = time.perf_counter()
+    result = work(*args, **kwargs)
+    return result, time.perf_counter() - started
 
 
 def repository_root() -> Path:

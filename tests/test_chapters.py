@@ -131,3 +131,9 @@ def test_a_data_root_reaches_the_kernel_but_not_the_executed_copy(book_root, tmp
     executed = execute_chapter("rooted", {"data_root": str(place)}, root=book_root, progress_bar=False)
     assert "root is set: True" in _printed(executed)
     assert str(place) not in executed.read_text()
+
+
+def test_the_executed_copy_carries_no_path_of_this_checkout(book_root):
+    executed = execute_chapter("tiny", root=book_root, progress_bar=False)
+    text = executed.read_text()
+    assert str(book_root) not in text and "<repository>/notebooks/tiny.ipynb" in text

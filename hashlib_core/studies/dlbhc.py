@@ -11,14 +11,13 @@ Introduced in the DLBHC chapter.
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 
 from ..evaluation import feature_report
 from ..experiment import MethodRun
 from ..metrics import average_precision, precision_at_k, ranked_list_relevance
 from ..published import DLBHC_TABLE1, DLBHC_TABLE2
+from ..runtime import timed
 from ..search import coarse_to_fine_search, hamming_lookup, hamming_rank
 
 __all__ = ["POOL_SIZES", "RADII", "classification_rows", "search_comparison", "search_studies", "search_rows",
@@ -45,12 +44,6 @@ def classification_rows(run: MethodRun) -> list[dict]:
         rows += [{"dataset": name, "source": "paper (Table 2)", "model": model, "test error (%)": 100 - accuracy}
                  for model, accuracy in DLBHC_TABLE2.items()]
     return [{**row, "test accuracy (%)": 100 - row["test error (%)"]} for row in rows]
-
-
-def _timed(work):
-    started = time.perf_counter()
-    result = work()
-    return result, time.perf_counter() - started
 
 
 def search_comparison(run: MethodRun, bits: int, *, pool_sizes: tuple = POOL_SIZES, radii: tuple = RADII,
@@ -84,22 +77,22 @@ def search_comparison(run: MethodRun, bits: int, *, pool_sizes: tuple = POOL_SIZ
         mean_ap = float(average_precision(relevance).mean()) if pool >= depth else None
         record(search, kind, pool, precision_at_k(relevance, ks), mean_ap, seconds)
 
-    exhaustive, seconds = _timed(lambda: feature_report(query_f7, database_f7, query_labels, database_labels,
+    exhaustive, seconds = timed(lambda: feature_report(query_f7, database_f7, query_labels, database_labels,
                                                         depth=depth, ks=ks))
     record("ES (F7, exhaustive)", "ES", len(database_labels), exhaustive.precision_at_k, exhaustive.map, seconds)
-    (ranking, _), seconds = _timed(lambda: hamming_rank(query_codes, database_codes, depth))
+    (ranking, _), seconds = timed(lambda: hamming_rank(query_codes, database_codes, depth))
     record_lists("BCS (Hamming)", "BCS", depth, list(ranking), seconds)
     sizes = sorted({len(database_labels) if pool is None else min(int(pool), len(database_labels))
                     for pool in pool_sizes})
     for size in sizes:
-        lists, seconds = _timed(lambda: coarse_to_fine_search(query_codes, database_codes, query_f7, database_f7,
+        lists, seconds = timed(lambda: coarse_to_fine_search(query_codes, database_codes, query_f7, database_f7,
                                                                depth, pool_size=size))
         record_lists(f"HDS (pool {size})", "HDS", size, lists, seconds)
     radius_rows = []
     for radius in radii:
         found = hamming_lookup(query_codes, database_codes, radius)
         candidates = np.array([len(indices) for indices, _ in found])
-        lists, seconds = _timed(lambda: coarse_to_fine_search(query_codes, database_codes, query_f7, database_f7,
+        lists, seconds = timed(lambda: coarse_to_fine_search(query_codes, database_codes, query_f7, database_f7,
                                                                depth, radius=radius))
         relevance = ranked_list_relevance(lists, query_labels, database_labels, depth)
         precision = precision_at_k(relevance, [k for k in (10, 100) if k <= depth])
@@ -128,7 +121,7 @@ def search_studies(run: MethodRun, lengths: tuple[int, ...] = (48, 128)) -> dict
     chosen = [bits for bits in lengths if bits in run.settings.code_lengths] or [max(run.settings.code_lengths)]
     comparisons = {}
     for bits in chosen:
-        comparisons[bits], seconds = _timed(lambda: search_comparison(run, bits))
+        comparisons[bits], seconds = timed(lambda: search_comparison(run, bits))
         run.stages[f"ES/BCS/HDS study {bits} bits"] = seconds
     return comparisons
 
