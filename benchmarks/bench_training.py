@@ -3,18 +3,31 @@
 Two networks the chapters train on CIFAR-10: the CNNBH network at 48 bits
 (batch 100) and the DLBHC CPU backbone's pre-training network (w24, F7 512,
 batch 128), built by their methods (:mod:`hashlib_core.methods`). Modes:
-a bare hand-written fp32 loop (channels_last), ``fit`` in fp32, ``fit`` with
-bfloat16 autocast (``precision="bf16"``), each with the chapters' crop/flip
+a bare hand-written fp32 loop on the networks as they were before (``as_before``:
+``nn.Dropout``, ReLU in front of max pooling); ``fit`` in fp32 on those (the
+reference of the ratios); ``fit`` in fp32 on the networks as built now
+(:class:`~hashlib_core.nets.dropout.FastDropout`, ReLU after max pooling);
+the same with bfloat16 autocast (``precision="bf16"``); and ``fit`` in one
+process per core, each training its own copy of the network as
+:mod:`hashlib_core.side_by_side` does for a chapter's code lengths (images/s of
+all processes together). ``fit`` runs with the chapters' crop/flip
 augmentation. Run it on an idle machine: another process on the two cores
 halves every figure.
 
+With ``--parity-epochs N`` it also trains the CNNBH 48-bit network on the
+``cnnh`` protocol's 5,000 CIFAR-10 training images for N epochs (the paper
+profile's recipe otherwise) as before and as now, same seed, and prints both
+test accuracies on the 10,000 official test images: the accuracy-parity check.
+
     python benchmarks/bench_training.py [--data-root DIR] [--images 5000] [--epochs 2] [--rounds 2]
+                                        [--parity-epochs 60]
 """
 
 from __future__ import annotations
 
 import argparse
 import time
+from concurrent.futures import ProcessPoolExecutor
 
 import torch
 from torch import nn
@@ -22,9 +35,13 @@ from torch.nn import functional as F
 
 from hashlib_core.data import DatasetNotFoundError, ImageDataset, load_dataset
 from hashlib_core.methods import CNNBH, DLBHC
+from hashlib_core.nets.dropout import FastDropout
 from hashlib_core.objectives import Classification
-from hashlib_core.runtime import configure_threads, environment_record, seed_everything
+from hashlib_core.runtime import available_cores, configure_threads, environment_record, seed_everything
+from hashlib_core.side_by_side import core_sets
 from hashlib_core.train import Augmentation, fit
+
+REFERENCE = "fit fp32, as before"
 
 
 def networks(dataset: ImageDataset) -> dict[str, tuple]:
@@ -35,10 +52,35 @@ def networks(dataset: ImageDataset) -> dict[str, tuple]:
             "DLBHC backbone w24 (pre-training)": (lambda: dlbhc.pretraining_network(dataset, dlbhc_settings), 128)}
 
 
+def as_before(model: nn.Module) -> nn.Module:
+    """The same network as the book built it before this benchmark's changes: ``nn.Dropout`` for every
+    ``FastDropout``, and every ReLU back in front of the max pooling it now follows."""
+    if isinstance(model, nn.ModuleDict):  # NotationNet: conv (no ReLU) -> Sequential(pool, ReLU)
+        names = list(model)
+        for previous, name in zip(names, names[1:]):
+            layer = model[name]
+            if isinstance(layer, nn.Sequential) and len(layer) == 2 and isinstance(layer[0], nn.MaxPool2d):
+                model[previous] = nn.Sequential(*model[previous], nn.ReLU(inplace=True))
+                model[name] = layer[0]
+    if isinstance(model, nn.Sequential):  # DLBHC blocks: ..., MaxPool2d, ReLU -> ..., ReLU, MaxPool2d
+        children = list(model)
+        for index in range(len(children) - 1):
+            if isinstance(children[index], nn.MaxPool2d) and isinstance(children[index + 1], nn.ReLU):
+                children[index], children[index + 1] = children[index + 1], children[index]
+        for index, child in enumerate(children):
+            model[index] = child
+    for name, child in model.named_children():
+        if isinstance(child, FastDropout):
+            setattr(model, name, nn.Dropout(child.p))
+        else:
+            as_before(child)
+    return model
+
+
 def bare_loop(build, images: torch.Tensor, labels: torch.Tensor, epochs: int, batch_size: int) -> float:
     """The plainest fast fp32 PyTorch loop over the same tensors (no augmentation); returns images/s."""
     seed_everything(0)
-    model = build().to(memory_format=torch.channels_last)
+    model = as_before(build()).to(memory_format=torch.channels_last)
     optimizer = torch.optim.AdamW(model.parameters(), lr=3e-3, weight_decay=5e-4)
     steps = len(images) // batch_size
     scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=3e-3, total_steps=epochs * steps)
@@ -58,14 +100,62 @@ def bare_loop(build, images: torch.Tensor, labels: torch.Tensor, epochs: int, ba
 
 
 def with_fit(build, images: torch.Tensor, labels: torch.Tensor, epochs: int, batch_size: int,
-             precision: str) -> float:
+             precision: str, before: bool = False, threads: int | None = None) -> float:
     """``fit`` with the chapters' crop/flip augmentation; returns images/s."""
     seed_everything(0)
-    model: nn.Module = build()
+    model: nn.Module = as_before(build()) if before else build()
     started = time.perf_counter()
     fit(model, images, labels, Classification(), epochs=epochs, batch_size=batch_size,
-        augmentation=Augmentation(2, True), progress=False, device="cpu", precision=precision)
+        augmentation=Augmentation(2, True), progress=False, device="cpu", precision=precision, threads=threads)
     return epochs * (len(images) // batch_size) * batch_size / (time.perf_counter() - started)
+
+
+def _pinned_fit(cores: set[int], name: str, dataset: ImageDataset, count: int, epochs: int) -> float:
+    import os
+
+    os.sched_setaffinity(0, cores)
+    build, batch_size = networks(dataset)[name]
+    return with_fit(build, dataset.images[:count], dataset.labels[:count], epochs, batch_size, "fp32",
+                    threads=len(cores))
+
+
+def side_by_side(name: str, dataset: ImageDataset, count: int, epochs: int) -> float:
+    """One ``fit`` per core set at once, as a chapter trains its code lengths; images/s of all together."""
+    sets = core_sets(available_cores())
+    context = torch.multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(len(sets), mp_context=context) as pool:
+        list(pool.map(_pinned_fit, sets, [name] * len(sets), [dataset] * len(sets), [min(count, 1000)] * len(sets),
+                      [1] * len(sets)))  # warm-up in every worker
+        started = time.perf_counter()
+        list(pool.map(_pinned_fit, sets, [name] * len(sets), [dataset] * len(sets), [count] * len(sets),
+                      [epochs] * len(sets)))
+        seconds = time.perf_counter() - started
+    batch_size = networks(dataset)[name][1]
+    return len(sets) * epochs * (count // batch_size) * batch_size / seconds
+
+
+def parity(dataset: ImageDataset, epochs: int) -> None:
+    """CNNBH 48 bits on the cnnh training images, as before and as now: test accuracy of each (same seed)."""
+    from dataclasses import replace
+
+    from hashlib_core.experiment import prepared_network, train_stage
+    from hashlib_core.protocols import protocol_for
+    from hashlib_core.train import evaluate_accuracy
+
+    method = CNNBH()
+    settings = method.profiles["paper"]["cifar10"]
+    settings = replace(settings, recipe=replace(settings.recipe, epochs=epochs))
+    protocol = protocol_for(dataset, settings.protocol)
+    stage = method.training_stages(settings, 48)[0]
+    test = dataset.is_test
+    print(f"\nAccuracy parity: CNNBH CIFAR-10 48 bits, {epochs} epochs of the paper recipe, seed 0")
+    for label, before in (("as before", True), ("now", False)):
+        network = prepared_network(method, dataset, protocol, settings, 48, seed=0)
+        network = as_before(network) if before else network
+        trained = train_stage(network, dataset, protocol, stage, device="cpu", seed=0, progress=False)
+        accuracy = evaluate_accuracy(trained.model, dataset.images[test], dataset.labels[test], device="cpu")
+        print(f"  {label:<10} test accuracy {accuracy:.4f}, last training accuracy "
+              f"{trained.history[-1]['accuracy']:.4f}, {trained.seconds:.0f} s")
 
 
 def main() -> None:
@@ -74,6 +164,7 @@ def main() -> None:
     parser.add_argument("--images", type=int, default=5000)
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=2, help="alternating rounds; the best of each is kept")
+    parser.add_argument("--parity-epochs", type=int, default=0, help="also run the accuracy-parity check")
     args = parser.parse_args()
     threads = configure_threads()
     try:
@@ -92,16 +183,22 @@ def main() -> None:
     for name, (build, batch_size) in networks(dataset).items():
         bare_loop(build, images[:1000], labels[:1000], 1, batch_size)  # warm-up: oneDNN kernels, allocator
         with_fit(build, images[:1000], labels[:1000], 1, batch_size, "bf16")
-        best = {"bare fp32 loop (no augmentation)": 0.0, "fit fp32": 0.0, "fit bf16 autocast": 0.0}
+        modes = {"bare fp32 loop, as before (no augmentation)":
+                 lambda: bare_loop(build, images, labels, args.epochs, batch_size),
+                 REFERENCE: lambda: with_fit(build, images, labels, args.epochs, batch_size, "fp32", True),
+                 "fit fp32": lambda: with_fit(build, images, labels, args.epochs, batch_size, "fp32"),
+                 "fit bf16 autocast": lambda: with_fit(build, images, labels, args.epochs, batch_size, "bf16"),
+                 f"fit fp32, {available_cores()} processes side by side":
+                 lambda: side_by_side(name, dataset, args.images, args.epochs)}
+        best = dict.fromkeys(modes, 0.0)
         for _ in range(args.rounds):
-            best["bare fp32 loop (no augmentation)"] = max(best["bare fp32 loop (no augmentation)"],
-                                                          bare_loop(build, images, labels, args.epochs, batch_size))
-            best["fit fp32"] = max(best["fit fp32"], with_fit(build, images, labels, args.epochs, batch_size, "fp32"))
-            best["fit bf16 autocast"] = max(best["fit bf16 autocast"],
-                                            with_fit(build, images, labels, args.epochs, batch_size, "bf16"))
+            for mode, measure in modes.items():
+                best[mode] = max(best[mode], measure())
         print(f"\n{name}, batch {batch_size}")
         for mode, rate in best.items():
-            print(f"  {mode:<34} {rate:8.1f} images/s   x{rate / best['fit fp32']:.2f} of fit fp32")
+            print(f"  {mode:<48} {rate:8.1f} images/s   x{rate / best[REFERENCE]:.2f} of {REFERENCE}")
+    if args.parity_epochs:
+        parity(dataset, args.parity_epochs)
 
 
 if __name__ == "__main__":

@@ -38,12 +38,16 @@ from .objectives import Classification, Objective
 from .protocols import Protocol, protocol_for
 from .runtime import pick_device, seed_everything
 from .settings import Recipe, RunSettings, narrow, settings_record
+from .side_by_side import side_by_side_workers, train_side_by_side
 from .train import channel_statistics, encode, fit, load_checkpoint
 
 __all__ = ["TrainingStage", "DeepHashingMethod", "TrainedNetwork", "checkpoint_path", "train_stage",
-           "train_network", "encode_layers", "MethodRun", "run_method", "write_run_results"]
+           "prepared_network", "train_network", "encode_layers", "MethodRun", "run_method", "write_run_results"]
 
 # RunSettings fields that change how a run is scored, not how its networks train (kept out of checkpoint keys)
+# Bumped whenever training numerics change for the same settings and seed (2: FastDropout's masks), so no
+# checkpoint trained by older code is resumed or reused as if this code had produced it
+TRAINING_REVISION = 2
 _EVALUATION_FIELDS = {"code_lengths", "protocol_options", "feature", "baselines", "report_ks", "map_depth",
                       "extra_query_sets"}
 
@@ -201,7 +205,8 @@ def _stage_checkpoint(method: DeepHashingMethod, label: str, dataset: ImageDatas
     if not checkpoints:
         return None
     return checkpoint_path(method.chapter, label, dataset, protocol, seed,
-                           {"method": method.name, "settings": training_key(settings), **key})
+                           {"method": method.name, "settings": training_key(settings),
+                            "training_revision": TRAINING_REVISION, **key})
 
 
 def pretrain(method: DeepHashingMethod, dataset: ImageDataset, protocol: Protocol, settings: RunSettings, *,
@@ -220,16 +225,24 @@ def pretrain(method: DeepHashingMethod, dataset: ImageDataset, protocol: Protoco
                        progress=progress)
 
 
-def train_network(method: DeepHashingMethod, dataset: ImageDataset, protocol: Protocol, settings: RunSettings,
-                  bits: int, *, pretrained: TrainedNetwork | None = None, targets: torch.Tensor | None = None,
-                  seed: int = 0, device: str | torch.device = "auto", checkpoints: bool = True,
-                  progress: bool = True) -> TrainedNetwork:
-    """Build (seeded with ``seed + bits``) and train one code length's network through the method's stages."""
+def prepared_network(method: DeepHashingMethod, dataset: ImageDataset, protocol: Protocol, settings: RunSettings,
+                     bits: int, *, pretrained: TrainedNetwork | None = None, seed: int = 0) -> nn.Module:
+    """One code length's untrained network: seeded with ``seed + bits``, built, prepared, started from
+    ``pretrained`` when given."""
     seed_everything(seed + bits)
     network = method.build_network(dataset, bits, settings)
     method.prepare(network, dataset, protocol)
     if pretrained is not None:
         method.start_from_pretrained(network, pretrained.model)
+    return network
+
+
+def train_network(method: DeepHashingMethod, dataset: ImageDataset, protocol: Protocol, settings: RunSettings,
+                  bits: int, *, pretrained: TrainedNetwork | None = None, targets: torch.Tensor | None = None,
+                  seed: int = 0, device: str | torch.device = "auto", checkpoints: bool = True,
+                  progress: bool = True) -> TrainedNetwork:
+    """Build (seeded with ``seed + bits``) and train one code length's network through the method's stages."""
+    network = prepared_network(method, dataset, protocol, settings, bits, pretrained=pretrained, seed=seed)
     history, seconds, resumed = [], 0.0, 0
     for stage in method.training_stages(settings, bits):
         path = _stage_checkpoint(method, f"{bits}b-{stage.name}", dataset, protocol, settings, seed, checkpoints,
@@ -272,7 +285,8 @@ class MethodRun:
     method and each baseline; ``reports[(method, bits)]``;
     ``map_at_depth[(query set, method, bits)]``; ``accuracy[bits]``: test
     classification accuracy when the network outputs class ``scores``;
-    ``baseline_seconds[(method, bits)]``: fit seconds; ``stages``: wall seconds.
+    ``baseline_seconds[(method, bits)]``: fit seconds; ``stages``: wall seconds; ``workers``: processes
+    that trained the code lengths side by side.
     """
 
     method: DeepHashingMethod
@@ -291,6 +305,7 @@ class MethodRun:
     accuracy: dict = field(default_factory=dict)
     baseline_seconds: dict = field(default_factory=dict)
     stages: dict = field(default_factory=dict)
+    workers: int = 1
 
     @property
     def labels(self) -> np.ndarray:
@@ -389,10 +404,15 @@ def _timed(run: MethodRun, stage: str, started: float) -> None:
 
 def run_method(method: DeepHashingMethod, data: str | ImageDataset, settings: RunSettings,
                data_root: str | os.PathLike | None = None, *, seed: int = 0, device: str | torch.device = "auto",
-               checkpoints: bool = True, progress: bool = True) -> MethodRun:
+               checkpoints: bool = True, progress: bool = True, workers: int | None = None) -> MethodRun:
     """Train, encode and evaluate ``method`` on a dataset (a name for :func:`~hashlib_core.data.load_dataset`, or an
     :class:`~hashlib_core.data.ImageDataset`) at every code length of ``settings``, then fit and evaluate the
-    settings' classic baselines on the same protocol."""
+    settings' classic baselines on the same protocol.
+
+    ``workers``: processes that train the code lengths' networks side by side
+    (:mod:`hashlib_core.side_by_side`); None picks one per CPU core (at most one
+    per network) on the CPU and 1 (this process) on a GPU.
+    """
     started = time.perf_counter()
     dataset = data if isinstance(data, ImageDataset) else load_dataset(data, data_root, progress=progress)
     name = dataset.name
@@ -415,12 +435,22 @@ def run_method(method: DeepHashingMethod, data: str | ImageDataset, settings: Ru
               + (f", test accuracy {run.pretrained_accuracy:.4f}" if run.pretrained_accuracy is not None else ""),
               flush=True)
     targets = method.training_targets(dataset, protocol, settings, device)
-    for bits in settings.code_lengths:
-        network = train_network(method, dataset, protocol, settings, bits, pretrained=run.pretrained,
-                                targets=targets, seed=seed, device=device, checkpoints=checkpoints,
-                                progress=progress)
+    lengths = list(settings.code_lengths)
+    run.workers = side_by_side_workers(device, len(lengths), workers)
+    side_by_side: dict[int, TrainedNetwork] = {}
+    if run.workers > 1:
+        started = time.perf_counter()
+        side_by_side = train_side_by_side(method, dataset, protocol, settings, lengths, run.workers,
+                                          pretrained=run.pretrained, targets=targets, seed=seed,
+                                          checkpoints=checkpoints, progress=progress)
+        _timed(run, f"train {len(lengths)} networks, {run.workers} side by side", started)
+    for bits in lengths:
+        network = side_by_side.get(bits) or train_network(
+            method, dataset, protocol, settings, bits, pretrained=run.pretrained, targets=targets, seed=seed,
+            device=device, checkpoints=checkpoints, progress=progress)
         run.networks[bits] = network
-        run.stages[f"train {bits} bits"] = network.seconds
+        if bits not in side_by_side:
+            run.stages[f"train {bits} bits"] = network.seconds
         started = time.perf_counter()
         run.outputs[bits] = outputs = encode_layers(method, network.model, dataset.images, device=device)
         run.score(method.name, bits, method.codes(outputs))
@@ -460,7 +490,7 @@ def write_run_results(run: MethodRun, profile: str, *, extra_rows: list[dict] | 
     from .results import write_results
 
     parameters = {"profile": profile, "method": run.method.name, "seed": run.seed,
-                  "settings": settings_record(run.settings),
+                  "settings": settings_record(run.settings), "training_processes": run.workers,
                   "query_sets": {name: protocol.describe() for name, protocol in run.query_sets.items()}}
     return write_results(run.method.chapter, run.dataset.describe(), run.protocol.describe(),
                          run.rows() + list(extra_rows or []), code_lengths=list(run.settings.code_lengths),

@@ -18,8 +18,8 @@ from .results import read_results
 from .runtime import pick_device, repository_root, timed
 from .settings import RunSettings, settings_record
 
-__all__ = ["timed", "describe_plan", "run_plan", "training_frame", "ours_beside_paper", "pick_run", "write_chapter_results",
-           "results_frame", "study_table", "sanity_check"]
+__all__ = ["timed", "describe_plan", "run_plan", "training_frame", "ours_beside_paper", "beside_paper_text",
+           "pick_run", "write_chapter_results", "results_frame", "study_table", "sanity_check"]
 
 
 def describe_plan(plan: Mapping[str, RunSettings], device: str | torch.device = "auto") -> pd.DataFrame:
@@ -42,10 +42,10 @@ def _none_recipes(settings: RunSettings) -> dict:
 
 def run_plan(method: DeepHashingMethod, plan: Mapping[str, RunSettings], data_root: str | os.PathLike | None = None,
              *, seed: int = 0, device: str | torch.device = "auto", checkpoints: bool = True,
-             progress: bool = True) -> dict[str, MethodRun]:
+             progress: bool = True, workers: int | None = None) -> dict[str, MethodRun]:
     """:func:`~hashlib_core.experiment.run_method` for every dataset of a plan, in order."""
     return {name: run_method(method, name, settings, data_root, seed=seed, device=device, checkpoints=checkpoints,
-                             progress=progress) for name, settings in plan.items()}
+                             progress=progress, workers=workers) for name, settings in plan.items()}
 
 
 def training_frame(runs: Mapping[str, MethodRun]) -> pd.DataFrame:
@@ -74,6 +74,34 @@ def ours_beside_paper(runs: Mapping[str, MethodRun], published: Mapping[str, Map
                  if bits in lengths]
     return pd.DataFrame(rows).pivot_table(index=["dataset", "source", "method"], columns="bits", values=metric,
                                           sort=False)
+
+
+def _numbers(values: list[float]) -> str:
+    return " / ".join(f"{value:.3f}" for value in values)
+
+
+def beside_paper_text(runs: Mapping[str, MethodRun], published: Mapping[str, Mapping[str, Mapping[int, float]]],
+                      methods: list[str], *, profile: str, metric: str = "mAP") -> str:
+    """Markdown bullets written from this run: per dataset and method, ours beside the quoted numbers at the code
+    lengths both have, and the range of the differences (so prose never quotes another run's numbers)."""
+    lines = []
+    for name, run in runs.items():
+        stages = [run.method.pretraining_stage(run.settings)] + \
+            run.method.training_stages(run.settings, max(run.settings.code_lengths))
+        epochs = ", ".join(f"{stage.name} {stage.recipe.epochs} epochs" for stage in stages if stage is not None)
+        lines.append(f"* **{run.dataset.name}** ({profile} profile, seed {run.seed}, {epochs}):")
+        for method in methods:
+            quoted = published.get(name, {}).get(method, {})
+            lengths = [bits for bits in run.settings.code_lengths if bits in quoted and (method, bits) in run.reports]
+            if not lengths:
+                continue
+            ours = [run.headline(method, bits) for bits in lengths]
+            theirs = [quoted[bits] for bits in lengths]
+            gaps = [mine - paper for mine, paper in zip(ours, theirs)]
+            bits_text = "/".join(str(bits) for bits in lengths)
+            lines.append(f"  {method} {metric} at {bits_text} bits: ours {_numbers(ours)}, paper {_numbers(theirs)}; "
+                         f"ours minus paper {min(gaps):+.3f} to {max(gaps):+.3f}.")
+    return "\n".join(lines)
 
 
 def pick_run(runs: Mapping[str, MethodRun], dataset: str, bits: int) -> tuple[MethodRun, int]:

@@ -10,7 +10,7 @@ from hashlib_core.methods import CNNBH
 from hashlib_core.methods.cnnbh import PROFILES
 from hashlib_core.nets.cnnbh import cnnbh_cifar, cnnbh_mnist, knob_inputs, pool3_outputs
 from hashlib_core.settings import BaselineRun
-from hashlib_core.studies.cnnbh import rectify, search_alternatives, signs_experiment
+from hashlib_core.studies.cnnbh import findings_text, rectify, search_alternatives, signs_experiment
 
 METHOD = CNNBH()
 
@@ -141,3 +141,25 @@ def test_the_same_seed_gives_bit_identical_weights_whatever_ran_before():
     second = train_network(METHOD, dataset, protocol, settings, 12, checkpoints=False, progress=False)
     for name, value in first.model.state_dict().items():
         assert torch.equal(value, second.model.state_dict()[name]), name
+
+
+def test_the_chapter_prose_is_written_from_the_run_numbers(smoke_run):
+    from hashlib_core.report import beside_paper_text
+
+    quoted = {"mnist5k": {"CNNBH": {16: 0.5}, "KSH": {16: 0.25}, "BRE": {16: 0.1}}}
+    text = beside_paper_text({"mnist5k": smoke_run}, quoted, ["CNNBH", "KSH", "BRE"], profile="smoke")
+    ours = smoke_run.headline("CNNBH", 16)
+    assert f"ours {ours:.3f}, paper 0.500; ours minus paper {ours - 0.5:+.3f}" in text
+    assert "KSH mAP at 16 bits" in text and "BRE" not in text  # BRE was not run: no sentence about it
+    assert "smoke profile, seed 0, train 3 epochs" in text
+
+    alternatives = [{"method": "CNNBH", "top": 1500, "ours": 0.6, "paper": 0.7},
+                    {"method": "L2_fc", "top": 1500, "ours": 0.5, "paper": 0.6},
+                    {"method": "Pool3 + KSH", "top": 1500, "ours": 0.65, "paper": None}]
+    signs = [{"ranking": name, "mAP": value} for name, value in
+             [("Hamming", 0.5), ("L2", 0.4), ("L2+", 0.45), ("|x|", 0.2)]]
+    sentences = findings_text(alternatives, signs, 32)
+    assert "precision is 0.600, above L2_fc (0.500); Pool3 + KSH (0.650) is at or above it" in sentences
+    assert "differ by -0.100 to -0.100" in sentences and "supports the paper's reading" in sentences
+    signs[0]["mAP"] = 0.3  # Hamming below Euclidean: the text must say the opposite
+    assert "does not support" in findings_text(alternatives, signs, 32)

@@ -87,7 +87,7 @@ class TeacherToy(PairwiseToy, name="teacher toy", profiles=TEACHER_PROFILES):
 def test_a_pairwise_method_goes_through_train_encode_evaluate_baselines_and_results(tmp_path, monkeypatch):
     monkeypatch.setenv("HASHING_BOOK_CACHE", str(tmp_path))
     method = PairwiseToy()
-    run = run_method(method, _toy_dataset(), method.plan("quick")["toy"], progress=False)
+    run = run_method(method, _toy_dataset(), method.plan("quick")["toy"], progress=False, workers=1)
     assert set(run.reports) == {("pairwise toy", 8), ("pairwise toy", 16), ("LSH", 8), ("LSH", 16)}
     assert run.headline("pairwise toy", 16) > run.headline("LSH", 16)
     assert run.accuracy == {}  # no class scores: no accuracy
@@ -107,7 +107,7 @@ def test_a_label_free_method_never_sees_a_training_label(tmp_path, monkeypatch):
     monkeypatch.setenv("HASHING_BOOK_CACHE", str(tmp_path))
     SpyTeacherTargets.seen_labels = []
     method = TeacherToy()
-    run = run_method(method, _toy_dataset(), method.plan("quick")["toy"], progress=False)
+    run = run_method(method, _toy_dataset(), method.plan("quick")["toy"], progress=False, workers=1)  # spy here
     assert SpyTeacherTargets.seen_labels and all(labels is None for labels in SpyTeacherTargets.seen_labels)
     assert not run.protocol.supervised
     assert run.headline("teacher toy", 8) > run.headline("LSH", 8)  # labels only score the retrieval

@@ -31,7 +31,7 @@ def test_mnist_network_shapes_and_parameters():
 def test_knob_layer_is_linear_and_convolutions_are_rectified():
     net = build_from_notation(MNIST_48)
     outputs = net.forward_layers(torch.rand(8, 1, 28, 28))
-    assert (outputs["conv1"] >= 0).all()
+    assert (outputs["pool1"] >= 0).all() and (outputs["pool2"] >= 0).all()  # rectified (after the pooling)
     assert (outputs["fc1"] < 0).any()  # no ReLU on the knob: its signs are the hash code
 
 
@@ -64,3 +64,33 @@ def test_cnnbh_builders_follow_table_2_and_expose_the_knob():
         cifar_notation(20)
     assert knob_outputs(cnnbh_mnist(24), torch.zeros(3, 1, 28, 28)).shape == (3, 24)
     assert pool3_outputs(cnnbh_cifar(32), torch.zeros(2, 3, 32, 32)).shape == (2, 1024)
+
+
+def test_relu_after_pooling_computes_what_relu_before_pooling_does():
+    """A conv's ReLU moved behind the max pooling that follows it: same outputs and same gradients."""
+    from torch import nn
+
+    torch.manual_seed(0)
+    model = build_from_notation("3x12x12-8C3P1-MP3S2-8C3P1-8C1P0-MP2S2-H6-H3")
+    assert len(model.layers["conv1"]) == 1 and isinstance(model.layers["pool1"][1], nn.ReLU)
+    assert len(model.layers["conv2"]) == 2  # not followed by pooling: keeps its ReLU
+
+    def reference(inputs):
+        hidden = model.standardize(inputs)
+        for name, layer in model.layers.items():
+            if name.startswith("pool") and isinstance(layer, nn.Sequential):
+                hidden = layer[0](torch.relu(hidden))
+            else:
+                hidden = layer(hidden)
+        return hidden
+
+    inputs = torch.rand(5, 3, 12, 12)
+    ours = model(inputs)
+    ours.sum().backward()
+    ours_grads = [p.grad.clone() for p in model.parameters()]
+    model.zero_grad()
+    theirs = reference(inputs)
+    theirs.sum().backward()
+    torch.testing.assert_close(ours, theirs)
+    for mine, other in zip(ours_grads, (p.grad for p in model.parameters())):
+        torch.testing.assert_close(mine, other)

@@ -17,6 +17,13 @@ cuda-convnet2 style, e.g. ``1x28x28-32C5P0-MP2S2-32C5P0-MP2S2-H32-D0.5-H10``:
 Layers are named ``conv1, conv2, ..., pool1, ..., dropout1, ..., fc1, fc2``;
 ``NotationNet.forward_layers`` returns every named output, so chapters can read
 "Pool3" (``pool3``) or the knob (``fc1``).
+
+A convolution's ReLU that a max-pooling layer follows directly runs after the
+pooling instead: max pooling commutes with ReLU (both outputs and gradients are
+the same), and the ReLU then touches a quarter of the values, which made a CIFAR-10
+training step about 20 % faster on the CPU. Such a convolution's entry in
+``forward_layers`` is its output before the ReLU; the pooling layer's is unchanged.
+Dropout is :class:`~hashlib_core.nets.dropout.FastDropout`.
 """
 
 from __future__ import annotations
@@ -26,6 +33,8 @@ from dataclasses import dataclass
 
 import torch
 from torch import nn
+
+from .dropout import FastDropout
 
 __all__ = ["LayerSpec", "parse_notation", "Standardize", "NotationNet", "build_from_notation"]
 
@@ -97,22 +106,26 @@ class NotationNet(nn.Module):
         self.layers = nn.ModuleDict()
         counts: dict[str, int] = {}
         flat_features = None
-        for layer in layers:
+        for index, layer in enumerate(layers):
             counts[layer.kind] = counts.get(layer.kind, 0) + 1
             name = f"{layer.kind}{counts[layer.kind]}"
             if layer.kind == "conv":
                 filters, kernel, padding = (int(v) for v in layer.values)
                 if flat_features is not None:
                     raise ValueError(f"{spec!r}: {layer.token} comes after a fully connected layer")
-                self.layers[name] = nn.Sequential(nn.Conv2d(channels, filters, kernel, padding=padding),
-                                                  nn.ReLU(inplace=True))
+                convolution = nn.Conv2d(channels, filters, kernel, padding=padding)
+                pooled_next = index + 1 < len(layers) and layers[index + 1].kind == "pool"
+                self.layers[name] = (nn.Sequential(convolution) if pooled_next
+                                     else nn.Sequential(convolution, nn.ReLU(inplace=True)))
                 channels, height, width = filters, height + 2 * padding - kernel + 1, width + 2 * padding - kernel + 1
             elif layer.kind == "pool":
                 kernel, stride = (int(v) for v in layer.values)
-                self.layers[name] = nn.MaxPool2d(kernel, stride, ceil_mode=True)
+                pooling = nn.MaxPool2d(kernel, stride, ceil_mode=True)
+                after_conv = index > 0 and layers[index - 1].kind == "conv"
+                self.layers[name] = nn.Sequential(pooling, nn.ReLU(inplace=True)) if after_conv else pooling
                 height, width = -(-(height - kernel) // stride) + 1, -(-(width - kernel) // stride) + 1
             elif layer.kind == "dropout":
-                self.layers[name] = nn.Dropout(layer.values[0])
+                self.layers[name] = FastDropout(layer.values[0])
             else:
                 units = int(layer.values[0])
                 if flat_features is None:

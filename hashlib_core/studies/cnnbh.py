@@ -7,7 +7,8 @@ Introduced in the CNN Based Hashing chapter.
   of the outputs pushed apart by sign (``L2_fc+``, :func:`rectify`), and KSH /
   LSH on the knob's input ("Pool3") and LSH on 320-d GIST;
 * :func:`signs_experiment`: mAP of Hamming ranking on the signs against
-  Euclidean ranking of the outputs, the rectified outputs, and the magnitudes alone.
+  Euclidean ranking of the outputs, the rectified outputs, and the magnitudes alone;
+* :func:`findings_text`: what the two say in this run, in sentences written from their numbers.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from ..nets.cnnbh import knob_inputs
 from ..published import CNNBH_TABLE3
 from ..train import encode
 
-__all__ = ["rectify", "knob_input_features", "search_alternatives", "signs_experiment", "study_rows"]
+__all__ = ["rectify", "knob_input_features", "search_alternatives", "signs_experiment", "study_rows", "findings_text"]
 
 
 def rectify(features: np.ndarray) -> np.ndarray:
@@ -97,3 +98,31 @@ def study_rows(alternatives, signs, bits: int) -> list[dict]:
     rows += [{"name": "mAP (signs experiment)", "method": row["ranking"], "bits": bits, "value": row["mAP"]}
              for row in pd.DataFrame(signs).to_dict("records")]
     return rows
+
+
+def findings_text(alternatives, signs, bits: int) -> str:
+    """Markdown sentences on Table 3 and the signs experiment, written from this run's rows (rows or frames)."""
+    import pandas as pd
+
+    table = pd.DataFrame(alternatives)
+    deepest = int(table["top"].max())
+    at_depth = table[table["top"] == deepest].set_index("method")["ours"].sort_values(ascending=False)
+    cnnbh = at_depth["CNNBH"]
+    above = [f"{method} ({value:.3f})" for method, value in at_depth.items() if method != "CNNBH" and value < cnnbh]
+    below = [f"{method} ({value:.3f})" for method, value in at_depth.items() if method != "CNNBH" and value >= cnnbh]
+    table3 = (f"At the top {deepest:,}, CNNBH's precision is {cnnbh:.3f}"
+              + (f", above {', '.join(above)}" if above else "")
+              + (f"; {', '.join(below)} {'is' if len(below) == 1 else 'are'} at or above it" if below else "")
+              + ".")
+    quoted = table.dropna(subset=["paper"])
+    if len(quoted):
+        gaps = quoted["ours"] - quoted["paper"]
+        table3 += (f" Against the paper's Table 3 our precisions differ by {gaps.min():+.3f} to {gaps.max():+.3f} "
+                   f"(mean {gaps.mean():+.3f}).")
+    values = pd.DataFrame(signs).set_index("ranking")["mAP"]
+    hamming, euclidean, pushed, magnitudes = (values.iloc[i] for i in range(4))
+    verdict = "supports" if hamming > euclidean and magnitudes < min(hamming, euclidean) else "does not support"
+    signs_text = (f"The signs experiment {verdict} the paper's reading: Hamming ranking of the {bits} signs has mAP "
+                  f"{hamming:.3f}, Euclidean ranking of the full real outputs {euclidean:.3f}, of the outputs pushed "
+                  f"apart by sign {pushed:.3f}, and of the magnitudes without their signs {magnitudes:.3f}.")
+    return f"{table3}\n\n{signs_text}"

@@ -1,0 +1,75 @@
+"""Code lengths trained side by side in worker processes give what this process would have trained."""
+
+import pytest
+import torch
+
+from hashlib_core.experiment import run_method, train_network
+from hashlib_core.protocols import protocol_for
+from hashlib_core.runtime import available_cores
+from hashlib_core.side_by_side import core_sets, side_by_side_workers, train_side_by_side
+from test_experiment import PairwiseToy, _toy_dataset
+
+
+class BrokenAt16(PairwiseToy, name="broken toy"):
+    """Fails to build its 16-bit network: the error must reach the caller."""
+
+    def build_network(self, dataset, bits, settings):
+        if bits == 16:
+            raise RuntimeError("no 16-bit network here")
+        return super().build_network(dataset, bits, settings)
+
+
+def test_worker_count_follows_the_device_cores_and_networks():
+    assert side_by_side_workers("cpu", 4, workers=3) == 3
+    assert side_by_side_workers("cpu", 2, workers=8) == 2  # never more workers than networks
+    assert side_by_side_workers("cpu", 4) == min(available_cores(), 4)
+    assert side_by_side_workers("cpu", 1) == 1
+    with pytest.raises(ValueError, match="workers must be >= 1"):
+        side_by_side_workers("cpu", 4, workers=0)
+
+
+def test_core_sets_are_disjoint_and_refuse_more_workers_than_cores():
+    sets = core_sets(1)
+    assert len(sets) == 1 and len(sets[0]) == available_cores()
+    if available_cores() >= 2:
+        first, second = core_sets(2)
+        assert first and second and not first & second
+    with pytest.raises(ValueError, match="need at least"):
+        core_sets(available_cores() + 1)
+
+
+def test_side_by_side_networks_equal_the_ones_trained_here(tmp_path, monkeypatch):
+    monkeypatch.setenv("HASHING_BOOK_CACHE", str(tmp_path))
+    dataset, method = _toy_dataset(), PairwiseToy()
+    settings = method.plan("quick")["toy"]
+    protocol = protocol_for(dataset, settings.protocol, **settings.protocol_options)
+    workers = min(2, available_cores())
+    trained = train_side_by_side(method, dataset, protocol, settings, [8, 16], workers, checkpoints=True,
+                                 progress=False)
+    assert list(trained) == [8, 16]
+    assert len(list((tmp_path / "checkpoints" / "toy").glob("*.pt"))) == 2  # workers checkpoint too
+    for bits, network in trained.items():
+        here = train_network(method, dataset, protocol, settings, bits, checkpoints=False, progress=False)
+        assert [entry["loss"] for entry in network.history] == pytest.approx(
+            [entry["loss"] for entry in here.history], rel=1e-5)
+        for theirs, ours in zip(network.model.state_dict().values(), here.model.state_dict().values()):
+            torch.testing.assert_close(theirs, ours, rtol=1e-5, atol=1e-6)
+
+
+def test_run_method_side_by_side_scores_like_in_process(tmp_path, monkeypatch):
+    monkeypatch.setenv("HASHING_BOOK_CACHE", str(tmp_path))
+    method = PairwiseToy()
+    settings = method.plan("quick")["toy"]
+    side = run_method(method, _toy_dataset(), settings, progress=False, checkpoints=False, workers=2)
+    here = run_method(method, _toy_dataset(), settings, progress=False, checkpoints=False, workers=1)
+    assert side.workers == 2 and here.workers == 1
+    assert "train 2 networks, 2 side by side" in side.stages and "train 8 bits" in here.stages
+    for bits in (8, 16):
+        assert side.headline("pairwise toy", bits) == pytest.approx(here.headline("pairwise toy", bits), abs=1e-4)
+
+
+def test_a_worker_error_reaches_the_caller():
+    method = BrokenAt16()
+    with pytest.raises(RuntimeError, match="no 16-bit network here"):
+        run_method(method, _toy_dataset(), method.plan("quick")["toy"], progress=False, checkpoints=False,
+                   workers=2)
