@@ -36,7 +36,7 @@ book: chapters
 
 chapter: export CHAPTER_ARGS := $(ARGS)
 chapter: $(STAMP)
-	$(PY) -m hashlib_core run-chapter $(NAME) --args "$$CHAPTER_ARGS" $(FLAGS)
+	$(PY) -m hashlib_core run-chapter $(NAME) --args="$$CHAPTER_ARGS" $(FLAGS)
 
 test: $(STAMP)
 	$(VENV)/bin/jupyter-book build . $(BOOK_FLAGS) --path-output _build/test-book -q

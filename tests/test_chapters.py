@@ -137,3 +137,28 @@ def test_the_executed_copy_carries_no_path_of_this_checkout(book_root):
     executed = execute_chapter("tiny", root=book_root, progress_bar=False)
     text = executed.read_text()
     assert str(book_root) not in text and "<repository>/notebooks/tiny.ipynb" in text
+
+
+def test_make_chapter_hands_the_cli_arguments_it_accepts(monkeypatch):
+    """``make chapter NAME=... ARGS="-p ..."``: the command make runs parses to those parameters."""
+    import os
+    import shutil
+    import subprocess
+
+    from hashlib_core import __main__ as cli
+    from hashlib_core.runtime import repository_root
+
+    if shutil.which("make") is None:
+        pytest.skip("make is not installed")
+    arguments = "-p profile paper -p datasets '[cifar10]'"
+    dry_run = subprocess.run(["make", "-n", "chapter", "NAME=cnnbh", f"ARGS={arguments}"],
+                             cwd=repository_root(), capture_output=True, text=True, check=True).stdout
+    line = next(line for line in dry_run.splitlines() if "run-chapter" in line)
+    command = line.split("-m hashlib_core", 1)[1]
+    argv = subprocess.run(["bash", "-c", f'for a in {command}; do printf "%s\\0" "$a"; done'],
+                          env={**os.environ, "CHAPTER_ARGS": arguments}, capture_output=True, text=True,
+                          check=True).stdout.split("\0")[:-1]
+    seen = {}
+    monkeypatch.setattr(cli, "execute_chapter", lambda name, parameters, **_: seen.update(name=name, **parameters))
+    assert cli.main(argv) == 0
+    assert seen == {"name": "cnnbh", "profile": "paper", "datasets": ["cifar10"]}
