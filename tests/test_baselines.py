@@ -54,6 +54,36 @@ def test_ksh_beats_lsh_on_a_separable_synthetic_set():
     assert scores["ksh"] > scores["lsh"] + 0.1
 
 
+@pytest.mark.parametrize("options", [{"optimizer": "accelerated"}, {"statistics": "all"}, {"normalize": "l2"}])
+def test_ksh_variants_learn_codes_that_fit_the_labels(options):
+    features, labels = _blobs(n=1500, classes=5, dims=20, spread=2.5)
+    model = KSH(16, seed=0, n_labeled=600, n_anchors=100, **options).fit(features[:1000], labels[:1000])
+    codes = model.encode(features)
+    assert codes.shape == (1500, 16)
+    lsh = LSH(16, seed=0).fit(features[:1000])
+    ours = hamming_map(codes[1000:1200], codes[:1000], labels[1000:1200], labels[:1000])
+    theirs = hamming_map(lsh.encode(features[1000:1200]), lsh.encode(features[:1000]), labels[1000:1200],
+                         labels[:1000])
+    assert ours > theirs + 0.1
+
+
+def test_ksh_accelerated_descent_improves_the_smoothed_objective():
+    features, labels = _blobs(n=600, classes=4, dims=10, spread=2.0)
+    rng = np.random.default_rng(0)
+    centred = rng.normal(size=(300, 40))
+    residue = 8 * np.where(labels[:300, None] == labels[None, :300], 1.0, -1.0)
+    model = KSH(8, optimizer="accelerated", max_iterations=100)
+    start = rng.normal(size=40) * 0.1
+    refined = model._accelerated_descent(start, centred, residue)
+    assert model._smoothed_objective(refined, centred, residue)[0] < model._smoothed_objective(start, centred,
+                                                                                               residue)[0]
+
+
+def test_ksh_refuses_unknown_variants():
+    with pytest.raises(ValueError, match="optimizer must be one of"):
+        KSH(8, optimizer="adam")
+
+
 def test_spheres_each_hold_half_of_the_training_points():
     features, _ = _blobs(n=800)
     codes = SphericalHashing(10, seed=0).fit(features).encode(features)
