@@ -1,0 +1,78 @@
+"""The front page's scoreboard: each chapter's headline claim, ours from the committed results files beside the
+paper's numbers, and whether it reproduces.
+
+Introduced on the book's front page (the ``scoreboard`` directive of ``_ext/scoreboard.py`` renders
+:func:`scoreboard_markdown` at build time, so the page never shows numbers older than the results files).
+A chapter adds its claims to :data:`CLAIMS`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+
+from .published import CNNBH_TABLE1, DLBHC_RELEASE_MAP1000
+from .results import metric_value, read_results
+from .runtime import repository_root
+
+__all__ = ["Claim", "CLAIMS", "scoreboard_rows", "scoreboard_markdown"]
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A published headline: ``metric`` of ``method`` on ``dataset`` per code length, from ``source``; it
+    reproduces when ours is at most ``tolerance`` below at every code length both have."""
+
+    chapter: str
+    dataset: str
+    metric: str
+    method: str
+    published: Mapping[int, float]
+    source: str
+    tolerance: float = 0.03
+
+
+CLAIMS = [
+    Claim("cnnbh", "mnist", "mAP", "CNNBH", CNNBH_TABLE1["mnist"]["CNNBH"], "Guo & Li, Table 1"),
+    Claim("cnnbh", "cifar10", "mAP", "CNNBH", CNNBH_TABLE1["cifar10"]["CNNBH"], "Guo & Li, Table 1"),
+    Claim("dlbhc", "cifar10", "mAP@1000 (all test queries)", "DLBHC", DLBHC_RELEASE_MAP1000["DLBHC"],
+          "Lin et al., code release"),
+]
+
+
+def scoreboard_rows(claims: list[Claim] | None = None, root: str | Path | None = None) -> list[dict]:
+    """One row per claim: ours and the paper's per code length, the largest shortfall, the verdict and the
+    results file's profile (a claim whose results file is missing says so)."""
+    base = Path(root) if root is not None else repository_root()
+    rows = []
+    for claim in CLAIMS if claims is None else claims:
+        path = base / "results" / claim.chapter / f"{claim.dataset}.json"
+        row = {"chapter": claim.chapter, "dataset": claim.dataset, "metric": claim.metric, "method": claim.method,
+               "source": claim.source}
+        if not path.exists():
+            rows.append({**row, "verdict": "not run yet", "bits": [], "ours": [], "paper": []})
+            continue
+        record = read_results(path)
+        lengths = [bits for bits in sorted(claim.published) if bits in record["code_lengths"]]
+        ours = [metric_value(record, claim.metric, claim.method, bits) for bits in lengths]
+        paper = [claim.published[bits] for bits in lengths]
+        shortfall = max((mine_paper[1] - mine_paper[0] for mine_paper in zip(ours, paper)), default=0.0)
+        verdict = ("reproduced" if shortfall <= claim.tolerance
+                   else f"below by up to {shortfall:.3f}")
+        rows.append({**row, "bits": lengths, "ours": ours, "paper": paper, "shortfall": shortfall,
+                     "verdict": verdict, "profile": record["parameters"].get("profile", "?")})
+    return rows
+
+
+def scoreboard_markdown(claims: list[Claim] | None = None, root: str | Path | None = None) -> str:
+    """The scoreboard as a MyST Markdown table, chapters linked."""
+    lines = ["| chapter | dataset | metric | bits | ours | paper | verdict |",
+             "| --- | --- | --- | --- | --- | --- | --- |"]
+    for row in scoreboard_rows(claims, root):
+        numbers = lambda values: " / ".join(f"{value:.3f}" for value in values) or "-"  # noqa: E731
+        bits = "/".join(str(bits) for bits in row["bits"]) or "-"
+        verdict = row["verdict"] + (f" ({row['profile']} profile)" if row.get("profile") else "")
+        lines.append(f"| {{doc}}`{row['chapter']}` | {row['dataset']} | {row['method']} {row['metric']} | {bits} | "
+                     f"{numbers(row['ours'])} | {numbers(row['paper'])} ({row['source']}) | {verdict} |")
+    return "\n".join(lines)

@@ -1,0 +1,30 @@
+"""The front page's scoreboard reads the results files and says, per claim, whether it reproduces."""
+
+from hashlib_core.results import write_results
+from hashlib_core.scoreboard import CLAIMS, Claim, scoreboard_markdown, scoreboard_rows
+
+
+def _results(root, chapter, dataset, values):
+    rows = [{"name": "mAP", "method": "X", "bits": bits, "value": value} for bits, value in values.items()]
+    write_results(chapter, {"name": dataset}, {"name": "p"}, rows, code_lengths=list(values), stage_seconds={},
+                  parameters={"profile": "paper"}, seed=0, directory=root / "results" / chapter)
+
+
+def test_verdicts_follow_the_numbers_and_missing_runs_are_named(tmp_path):
+    claims = [Claim("near", "d", "mAP", "X", {12: 0.60, 48: 0.62}, "T1"),
+              Claim("far", "d", "mAP", "X", {12: 0.60, 48: 0.62}, "T1"),
+              Claim("absent", "d", "mAP", "X", {12: 0.5}, "T1")]
+    _results(tmp_path, "near", "d", {12: 0.58, 24: 0.1, 48: 0.65})  # 0.02 below at 12 bits: reproduced
+    _results(tmp_path, "far", "d", {12: 0.55, 48: 0.61})
+    near, far, absent = scoreboard_rows(claims, tmp_path)
+    assert near["verdict"] == "reproduced" and near["bits"] == [12, 48] and near["ours"] == [0.58, 0.65]
+    assert far["verdict"] == "below by up to 0.050"
+    assert absent["verdict"] == "not run yet"
+    table = scoreboard_markdown(claims, tmp_path)
+    assert "| {doc}`far` | d | X mAP | 12/48 | 0.550 / 0.610 | 0.600 / 0.620 (T1) | below by up to 0.050 (paper " in table
+
+
+def test_every_claim_of_the_book_reads_its_committed_results_file():
+    for row in scoreboard_rows(CLAIMS):
+        assert row["verdict"] != "not run yet", row
+        assert len(row["ours"]) == len(row["paper"]) >= 3 and all(0 < value <= 1 for value in row["ours"])
