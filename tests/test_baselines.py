@@ -174,3 +174,30 @@ def test_run_validation_smoke_job_reproduces_every_published_cell():
         validation_jobs("full")
     with pytest.raises(ValueError, match="ValidationJob.feature"):
         replace(jobs[0], feature="gist")
+
+
+def test_the_baselines_findings_are_written_from_the_rows():
+    from hashlib_core.baselines_chapter import findings_text
+
+    def row(source, metric, method, bits, ours, published, full=None, ties=None):
+        return {"source": source, "dataset": "cifar10", "metric": metric, "method": method, "bits": bits,
+                "ours": ours, "published": published, "difference": ours - published,
+                "value_full_ranking": ours if full is None else full,
+                "value_expected_ties": ours if ties is None else ties}
+
+    table = [row("T1", "mAP", "lsh", 12, 0.13, 0.12), row("T1", "mAP", "lsh", 48, 0.14, 0.12),
+             row("T1", "mAP", "ksh", 12, 0.23, 0.30, ties=0.25),
+             row("U1", "mAP@1000", "itq", 16, 0.25, 0.15, full=0.16)]
+    sensitivity = [{"dataset": "cifar10", "variant": "a", "bits": 48, "mAP": 0.29, "published": 0.356,
+                    "difference": -0.066},
+                   {"dataset": "cifar10", "variant": "b", "bits": 48, "mAP": 0.34, "published": 0.356,
+                    "difference": -0.016}]
+    text = findings_text(table, sensitivity)
+    assert "Within 0.03 of the published value at every code length:** LSH on cifar10 (T1; +0.010 to +0.020)" in text
+    assert "Further off at some code length:** KSH on cifar10 (T1; -0.070 to -0.070); ITQ" in text
+    assert "U1, printed as mAP@1000:** ours at that depth differs from the printed values by +0.100 to +0.100" in text
+    assert "behave like mAP over the whole ranking" in text
+    assert "at most 0.020 (KSH, T1, 12 bits)" in text
+    assert "0.290 to 0.340 across the readings of its setup (best: b, -0.016" in text and "closes the gap" in text
+    sensitivity[1]["difference"] = -0.05
+    assert "no reading closes the gap" in findings_text(table, sensitivity)
