@@ -69,7 +69,7 @@ def _pages(html: Path) -> list[str]:
                   and 'http-equiv="Refresh"' not in path.read_text(errors="replace")[:2000])
 
 
-def test_every_page_renders_for_a_reader(site, browser):
+def test_every_page_renders_for_a_reader(browser, site):  # browser first: skip before building a book
     html, base = site
     shots = ROOT / "_build" / "screenshots"
     shots.mkdir(parents=True, exist_ok=True)
