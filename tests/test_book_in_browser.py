@@ -4,7 +4,8 @@ Marked ``browser``: it needs Debian's ``chromium`` and Playwright's Python
 package, and a built book (``_build/test-book`` from ``make test``, else it
 builds one). Skipped, saying why, when either is missing. For every page: no
 console errors, no raw ``\\(`` or ``\\[`` left after MathJax ran, every image
-loaded, no path of the machine that built it, internal links resolve; a
+loaded, no path of the machine that built it, internal links resolve, no HTML id
+used twice; a
 screenshot of each page goes to ``_build/screenshots/``.
 """
 
@@ -87,6 +88,9 @@ def test_every_page_renders_for_a_reader(browser, site):  # browser first: skip 
         broken_images = page.eval_on_selector_all("img", "images => images.filter(i => !i.complete || "
                                                          "i.naturalWidth === 0).map(i => i.src)")
         paths = [path for path in MACHINE_PATHS if path in page.content()]
+        repeated_ids = page.evaluate("() => { const seen = new Set(), twice = new Set(); "
+                                     "for (const e of document.querySelectorAll('[id]')) { "
+                                     "if (seen.has(e.id)) twice.add(e.id); seen.add(e.id); } return [...twice]; }")
         links = page.eval_on_selector_all("a[href]", "links => links.map(a => a.getAttribute('href'))")
         dead: list[str] = []
         for link in links:
@@ -97,7 +101,8 @@ def test_every_page_renders_for_a_reader(browser, site):  # browser first: skip 
         page.screenshot(path=str(shots / (page_path.replace("/", "_") + ".png")), full_page=True)
         page.close()
         for kind, found in (("console errors", errors), ("raw math", raw_math), ("images not loaded", broken_images),
-                            ("machine paths", paths), ("dead internal links", dead)):
+                            ("machine paths", paths), ("dead internal links", dead),
+                            ("HTML ids used more than once", repeated_ids)):
             if found:
                 problems.append(f"{page_path}: {kind}: {found[:3]}")
     assert not problems, "\n".join(problems)
