@@ -44,7 +44,6 @@ test: $(STAMP)
 	$(PY) -m pytest tests $(wildcard notebooks/*.ipynb) --nbval-lax -m ""
 
 browser-test: $(STAMP)
-	$(PY) -m pip install --disable-pip-version-check -q "playwright>=1.40,<2"
 	@command -v chromium >/dev/null || echo "no chromium: apt-get install chromium (the browser test will be skipped)"
 	$(VENV)/bin/jupyter-book build . $(BOOK_FLAGS) --path-output _build/test-book -q
 	$(PY) -m pytest tests/test_book_in_browser.py -m browser -v
