@@ -5,7 +5,10 @@ Introduced in the CNN Based Hashing chapter.
 Data stays in memory as uint8 tensors (on the GPU when there is one); each
 mini-batch is gathered, augmented as a batch (random crop with zero padding,
 horizontal flip), converted to float in [0, 1] and fed in ``channels_last``
-layout, which is the fastest for convolutions on the CPU. Runs are
+layout, which is the fastest for convolutions on the CPU. A method that starts
+from a frozen pre-trained network trains on that network's cached activations
+instead (float16 or float32 ``(n, C, H, W)``, :mod:`hashlib_core.frozen`): they
+are fed as they are, and crop/flip augmentation is refused for them. Runs are
 deterministic for a given seed on the CPU; checkpoints are written atomically
 and read back with ``torch.load(weights_only=True)``.
 """
@@ -67,15 +70,33 @@ def augment_batch(batch: torch.Tensor, augmentation: Augmentation, generator: to
     return result
 
 
+INPUT_DTYPES = (torch.uint8, torch.float16, torch.float32)
+
+
+def check_inputs(images: Any, what: str = "images") -> None:
+    """``images`` must be ``(n, C, H, W)`` uint8 pixels or float16/float32 cached activations."""
+    if not isinstance(images, torch.Tensor) or images.dtype not in INPUT_DTYPES or images.ndim != 4:
+        raise ValueError(f"{what} must be a (n, C, H, W) uint8 tensor (ImageDataset.images[indices]) or float16/"
+                         f"float32 cached activations (hashlib_core.frozen), got {type(images).__name__} "
+                         f"{getattr(images, 'dtype', '')} {tuple(getattr(images, 'shape', ()))}")
+
+
 def to_model_input(batch: torch.Tensor, device: torch.device, channels_last: bool = True) -> torch.Tensor:
-    """uint8 (B, C, H, W) -> float32 in [0, 1] on ``device`` (channels_last memory layout by default)."""
-    inputs = batch.to(device, non_blocking=True).float().div_(255.0)
+    """uint8 (B, C, H, W) -> float32 in [0, 1] on ``device`` (channels_last memory layout by default); cached
+    float activations -> float32 as they are."""
+    inputs = batch.to(device, non_blocking=True).float()
+    if batch.dtype == torch.uint8:
+        inputs = inputs.div_(255.0)
     return inputs.contiguous(memory_format=torch.channels_last) if channels_last else inputs
 
 
 def channel_statistics(images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Per-channel mean and standard deviation of ``(n, C, H, W) uint8`` images, on the [0, 1] scale."""
-    values = images.float().div(255.0).transpose(0, 1).reshape(images.shape[1], -1)
+    """Per-channel mean and standard deviation of ``(n, C, H, W)`` inputs as the model sees them (uint8 images on
+    the [0, 1] scale, cached activations as they are)."""
+    values = images.float()
+    if images.dtype == torch.uint8:
+        values = values.div(255.0)
+    values = values.transpose(0, 1).reshape(images.shape[1], -1)
     return values.mean(dim=1), values.std(dim=1)
 
 
@@ -103,9 +124,7 @@ def as_objective(objective: Objective | LossFunction) -> Objective:
 
 def _check_training_data(images: torch.Tensor, labels: torch.Tensor | None, targets: torch.Tensor | None,
                          objective: Objective) -> None:
-    if not isinstance(images, torch.Tensor) or images.dtype != torch.uint8 or images.ndim != 4:
-        raise ValueError("images must be a (n, C, H, W) uint8 tensor (ImageDataset.images[indices]), got "
-                         f"{type(images).__name__} {getattr(images, 'dtype', '')} {tuple(getattr(images, 'shape', ()))}")
+    check_inputs(images)
     if not objective.uses_labels and labels is not None:
         raise ValueError(f"{objective!r} learns without labels; pass labels=None so that no label reaches it")
     if objective.uses_labels and (not isinstance(labels, torch.Tensor) or labels.shape != (images.shape[0],)):
@@ -233,6 +252,9 @@ def fit(model: nn.Module, images: torch.Tensor, labels: torch.Tensor | None, obj
 
     objective = as_objective(objective)
     _check_training_data(images, labels, targets, objective)
+    if augmentation is not None and images.dtype != torch.uint8:
+        raise ValueError("crop/flip augmentation works on uint8 images, and these are cached activations "
+                         f"({images.dtype}); train them with padding=0 and flip=False")
     if epochs < 1 or batch_size < 1:
         raise ValueError(f"epochs and batch_size must be positive, got epochs={epochs}, batch_size={batch_size}")
     if len(images) < batch_size:
@@ -364,8 +386,7 @@ def encode(model: nn.Module, images: torch.Tensor, *, layer: Callable[[nn.Module
     ``model(inputs)``); ``threshold`` is 0 for sign-style layers and 0.5 for
     sigmoid latent layers.
     """
-    if not isinstance(images, torch.Tensor) or images.dtype != torch.uint8 or images.ndim != 4:
-        raise ValueError("images must be a (n, C, H, W) uint8 tensor")
+    check_inputs(images)
     chosen = pick_device(device)
     was_training = model.training
     model.eval()

@@ -113,7 +113,7 @@ def test_encode_returns_layer_outputs_and_their_packed_codes(tiny_data):
 
 
 @pytest.mark.parametrize("call, message", [
-    (lambda data: fit(build_from_notation(TINY), data[0].float(), data[1], classification_loss, epochs=1),
+    (lambda data: fit(build_from_notation(TINY), data[0].long(), data[1], classification_loss, epochs=1),
      "uint8 tensor"),
     (lambda data: fit(build_from_notation(TINY), data[0], data[1][:5], classification_loss, epochs=1),
      "one per image"),
