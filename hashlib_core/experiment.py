@@ -101,6 +101,12 @@ class DeepHashingMethod:
         """The untrained network for ``dataset``'s image shape with a ``bits``-unit hash layer."""
         raise NotImplementedError
 
+    def network_inputs(self, dataset: ImageDataset, settings: RunSettings, *, device: str | torch.device = "auto",
+                       progress: bool = True) -> ImageDataset:
+        """What the networks train on and encode: the images (default), or the cached activations of a frozen
+        pre-trained network (:func:`hashlib_core.frozen.cached_activations`)."""
+        return dataset
+
     def layers(self, model: nn.Module, inputs: torch.Tensor) -> dict[str, torch.Tensor]:
         """Named real-valued outputs for a batch; must include :attr:`hash_layer` (and ``scores`` to report accuracy)."""
         raise NotImplementedError
@@ -286,7 +292,8 @@ class MethodRun:
     ``map_at_depth[(query set, method, bits)]``; ``accuracy[bits]``: test
     classification accuracy when the network outputs class ``scores``;
     ``baseline_seconds[(method, bits)]``: fit seconds; ``stages``: wall seconds; ``workers``: processes
-    that trained the code lengths side by side.
+    that trained the code lengths side by side; ``inputs``: what the networks saw (``dataset`` itself, or
+    cached activations of a frozen network, :meth:`DeepHashingMethod.network_inputs`).
     """
 
     method: DeepHashingMethod
@@ -306,6 +313,12 @@ class MethodRun:
     baseline_seconds: dict = field(default_factory=dict)
     stages: dict = field(default_factory=dict)
     workers: int = 1
+    inputs: ImageDataset | None = None
+
+    @property
+    def network_images(self) -> torch.Tensor:
+        """What the networks take for every image: the images, or a frozen network's cached activations."""
+        return (self.inputs if self.inputs is not None else self.dataset).images
 
     @property
     def labels(self) -> np.ndarray:
@@ -422,13 +435,17 @@ def run_method(method: DeepHashingMethod, data: str | ImageDataset, settings: Ru
                   for label, overrides in settings.extra_query_sets.items()}
     run = MethodRun(method, settings, dataset, protocol, seed, query_sets)
     _timed(run, "load data", started)
+    started = time.perf_counter()
+    run.inputs = inputs = method.network_inputs(dataset, settings, device=device, progress=progress)
+    if inputs is not dataset:
+        _timed(run, "frozen network activations", started)
     is_test = dataset.is_test.numpy()
-    run.pretrained = pretrain(method, dataset, protocol, settings, seed=seed, device=device, checkpoints=checkpoints,
+    run.pretrained = pretrain(method, inputs, protocol, settings, seed=seed, device=device, checkpoints=checkpoints,
                               progress=progress)
     if run.pretrained is not None:
         run.stages["pre-training"] = run.pretrained.seconds
         if method.pretraining_stage(settings).objective.classifies:
-            scores = encode(run.pretrained.model, dataset.images[is_test], device=device).features
+            scores = encode(run.pretrained.model, inputs.images[is_test], device=device).features
             run.pretrained_accuracy = float((scores.argmax(axis=1) == run.labels[is_test]).mean())
         print(f"{name} pre-training: {len(run.pretrained.history)} epochs in {run.pretrained.seconds:.0f} s "
               f"({run.pretrained.resumed_epochs} from a checkpoint)"
@@ -440,19 +457,19 @@ def run_method(method: DeepHashingMethod, data: str | ImageDataset, settings: Ru
     side_by_side: dict[int, TrainedNetwork] = {}
     if run.workers > 1:
         started = time.perf_counter()
-        side_by_side = train_side_by_side(method, dataset, protocol, settings, lengths, run.workers,
+        side_by_side = train_side_by_side(method, inputs, protocol, settings, lengths, run.workers,
                                           pretrained=run.pretrained, targets=targets, seed=seed,
                                           checkpoints=checkpoints, progress=progress)
         _timed(run, f"train {len(lengths)} networks, {run.workers} side by side", started)
     for bits in lengths:
         network = side_by_side.get(bits) or train_network(
-            method, dataset, protocol, settings, bits, pretrained=run.pretrained, targets=targets, seed=seed,
+            method, inputs, protocol, settings, bits, pretrained=run.pretrained, targets=targets, seed=seed,
             device=device, checkpoints=checkpoints, progress=progress)
         run.networks[bits] = network
         if bits not in side_by_side:
             run.stages[f"train {bits} bits"] = network.seconds
         started = time.perf_counter()
-        run.outputs[bits] = outputs = encode_layers(method, network.model, dataset.images, device=device)
+        run.outputs[bits] = outputs = encode_layers(method, network.model, inputs.images, device=device)
         run.score(method.name, bits, method.codes(outputs))
         if "scores" in outputs:
             run.accuracy[bits] = _test_accuracy(outputs["scores"], run.labels, is_test)

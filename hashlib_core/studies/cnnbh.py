@@ -36,7 +36,7 @@ def rectify(features: np.ndarray) -> np.ndarray:
 
 def knob_input_features(run: MethodRun, bits: int, device: str | torch.device = "auto") -> np.ndarray:
     """The knob's input (Pool3 for CIFAR-10, Pool2 for MNIST) for every image, under the ``bits`` network."""
-    return encode(run.networks[bits].model, run.dataset.images, layer=knob_inputs, device=device).features
+    return encode(run.networks[bits].model, run.network_images, layer=knob_inputs, device=device).features
 
 
 def _ksh_options(run: MethodRun) -> dict:
