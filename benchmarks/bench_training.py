@@ -38,7 +38,7 @@ from hashlib_core.methods import CNNBH, DLBHC
 from hashlib_core.nets.dropout import FastDropout
 from hashlib_core.objectives import Classification
 from hashlib_core.runtime import available_cores, configure_threads, environment_record, seed_everything
-from hashlib_core.side_by_side import core_sets
+from hashlib_core.side_by_side import core_sets, pin_to_cores
 from hashlib_core.train import Augmentation, fit
 
 REFERENCE = "fit fp32, as before"
@@ -111,9 +111,7 @@ def with_fit(build, images: torch.Tensor, labels: torch.Tensor, epochs: int, bat
 
 
 def _pinned_fit(cores: set[int], name: str, dataset: ImageDataset, count: int, epochs: int) -> float:
-    import os
-
-    os.sched_setaffinity(0, cores)
+    pin_to_cores(cores)
     build, batch_size = networks(dataset)[name]
     return with_fit(build, dataset.images[:count], dataset.labels[:count], epochs, batch_size, "fp32",
                     threads=len(cores))

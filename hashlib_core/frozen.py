@@ -27,6 +27,7 @@ from torch import nn
 from .cache import atomic_savez, resolve_cache_dir
 from .data import ImageDataset
 from .runtime import pick_device
+from .train import to_model_input
 
 __all__ = ["FrozenPrefix", "cached_activations"]
 
@@ -56,8 +57,7 @@ def _compute(dataset: ImageDataset, module: nn.Module, batch_size: int, device: 
     blocks = []
     for start in tqdm(range(0, len(dataset), batch_size), desc=f"{dataset.name}: frozen activations",
                       unit="batch", disable=not progress):
-        inputs = dataset.images[start:start + batch_size].to(device).float().div_(255.0)
-        outputs = module(inputs.contiguous(memory_format=torch.channels_last))
+        outputs = module(to_model_input(dataset.images[start:start + batch_size], device))
         if outputs.ndim != 4:
             raise ValueError(f"a frozen prefix must give (B, C, H, W) activations, got shape {tuple(outputs.shape)}")
         blocks.append(outputs.to(torch.float16).contiguous().cpu().numpy())

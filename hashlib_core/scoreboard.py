@@ -42,8 +42,8 @@ CLAIMS = [
 
 
 def scoreboard_rows(claims: list[Claim] | None = None, root: str | Path | None = None) -> list[dict]:
-    """One row per claim: ours and the paper's per code length, the largest shortfall, the verdict and the
-    results file's profile (a claim whose results file is missing says so)."""
+    """One row per claim: ours and the paper's per code length, the lowest ours-minus-paper and its code length,
+    the verdict and the results file's profile (a claim whose results file is missing says so)."""
     base = Path(root) if root is not None else repository_root()
     rows = []
     for claim in CLAIMS if claims is None else claims:
@@ -57,10 +57,10 @@ def scoreboard_rows(claims: list[Claim] | None = None, root: str | Path | None =
         lengths = [bits for bits in sorted(claim.published) if bits in record["code_lengths"]]
         ours = [metric_value(record, claim.metric, claim.method, bits) for bits in lengths]
         paper = [claim.published[bits] for bits in lengths]
-        shortfall = max((mine_paper[1] - mine_paper[0] for mine_paper in zip(ours, paper)), default=0.0)
-        verdict = ("reproduced" if shortfall <= claim.tolerance
-                   else f"below by up to {shortfall:.3f}")
-        rows.append({**row, "bits": lengths, "ours": ours, "paper": paper, "shortfall": shortfall,
+        gap, worst_bits = min(((mine - theirs, bits) for mine, theirs, bits in zip(ours, paper, lengths)),
+                              default=(0.0, None))
+        verdict = "reproduced" if -gap <= claim.tolerance else f"below by up to {-gap:.3f}"
+        rows.append({**row, "bits": lengths, "ours": ours, "paper": paper, "worst_gap": gap, "worst_bits": worst_bits,
                      "verdict": verdict, "profile": record["parameters"].get("profile", "?")})
     return rows
 
@@ -75,10 +75,8 @@ def scoreboard_markdown(claims: list[Claim] | None = None, root: str | Path | No
         if not row["bits"]:
             lines.append(f"| {link} | {row['dataset']} | {row['metric']} | - | - | {row['verdict']} |")
             continue
-        gaps = [mine - paper for mine, paper in zip(row["ours"], row["paper"])]
-        worst = min(range(len(gaps)), key=gaps.__getitem__)
         run = "" if row["profile"] == "paper" else f" ({row['profile']} run)"
         lines.append(f"| {link} | {row['dataset']} | {row['metric']}, {row['bits'][-1]} bits | {row['ours'][-1]:.3f} | "
-                     f"{row['paper'][-1]:.3f} ({row['source']}) | {row['verdict']} (ours minus paper {gaps[worst]:+.3f} at "
-                     f"{row['bits'][worst]} bits){run} |")
+                     f"{row['paper'][-1]:.3f} ({row['source']}) | {row['verdict']} (ours minus paper "
+                     f"{row['worst_gap']:+.3f} at {row['worst_bits']} bits){run} |")
     return "\n".join(lines)

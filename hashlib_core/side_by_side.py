@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from .protocols import Protocol
     from .settings import RunSettings
 
-__all__ = ["side_by_side_workers", "core_sets", "train_side_by_side"]
+__all__ = ["side_by_side_workers", "core_sets", "pin_to_cores", "train_side_by_side"]
 
 
 def side_by_side_workers(device: str | torch.device, networks: int, workers: int | None = None) -> int:
@@ -57,12 +57,16 @@ def core_sets(workers: int) -> list[set[int]]:
     return [set(cores[index * share:(index + 1) * share]) for index in range(workers)]
 
 
-def _pin_worker(cores_queue: Any) -> None:
-    """Worker initializer: take one core set for this process's lifetime; torch threads = its size."""
-    cores = cores_queue.get()
+def pin_to_cores(cores: set[int]) -> None:
+    """Run this process on ``cores`` only (where the OS allows it), with as many torch threads as cores."""
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, cores)
     torch.set_num_threads(len(cores))
+
+
+def _pin_worker(cores_queue: Any) -> None:
+    """Worker initializer: take one core set for this process's lifetime."""
+    pin_to_cores(cores_queue.get())
 
 
 def _train_in_worker(method: DeepHashingMethod, dataset: ImageDataset, protocol: Protocol, settings: RunSettings,
