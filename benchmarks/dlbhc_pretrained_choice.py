@@ -27,7 +27,19 @@ from hashlib_core.settings import Recipe
 VARIANTS = [(128, 5, 6, 3), (128, 2, 6, 3), (96, 5, 6, 3)]
 
 
+def _write(out: str, rows: list[dict], data_root: str) -> None:
+    record = {"what": "DLBHC with the ImageNet EfficientNet-Lite0, CIFAR-10, 48 bits", "runs": rows,
+              "not_run": [list(variant) for variant in VARIANTS
+                          if list(variant) not in [[row["input_size"], row["trainable_blocks"], row["pretrain_epochs"],
+                                                    row["finetune_epochs"]] for row in rows]],
+              "command": "python benchmarks/dlbhc_pretrained_choice.py DATA_ROOT results/dlbhc/pretrained_choice.json",
+              "environment": environment_record("cpu")}
+    with open(out, "w") as handle:
+        json.dump(portable(record, machine_paths({data_root: "<data root>"})), handle, indent=1)
+
+
 def main(data_root: str, out: str | None = None) -> None:
+    """Run every variant, writing ``out`` after each (a stopped run keeps the variants that finished)."""
     method = DLBHC()
     base = method.plan("paper", ["cifar10"], [48])["cifar10"]
     dataset = load_dataset("cifar10", data_root, progress=False)
@@ -47,12 +59,8 @@ def main(data_root: str, out: str | None = None) -> None:
                      "pretrained_test_accuracy": run.pretrained_accuracy, "test_accuracy": run.accuracy[48],
                      "map_at_1000": run.headline("DLBHC", 48), "wall_seconds": time.perf_counter() - started})
         print(json.dumps(rows[-1]), flush=True)
-    if out:
-        record = {"what": "DLBHC with the ImageNet EfficientNet-Lite0, CIFAR-10, 48 bits", "runs": rows,
-                  "command": "python benchmarks/dlbhc_pretrained_choice.py DATA_ROOT results/dlbhc/pretrained_choice.json",
-                  "environment": environment_record("cpu")}
-        with open(out, "w") as handle:
-            json.dump(portable(record, machine_paths({data_root: "<data root>"})), handle, indent=1)
+        if out:
+            _write(out, rows, data_root)
 
 
 if __name__ == "__main__":

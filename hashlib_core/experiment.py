@@ -37,7 +37,7 @@ from .nets.notation import Standardize
 from .objectives import Classification, Objective
 from .protocols import Protocol, protocol_for
 from .runtime import pick_device, seed_everything
-from .settings import Recipe, RunSettings, narrow, settings_record
+from .settings import Recipe, RunSettings, key_record, narrow, settings_record
 from .side_by_side import side_by_side_workers, train_side_by_side
 from .train import channel_statistics, encode, fit, load_checkpoint
 
@@ -154,7 +154,7 @@ class DeepHashingMethod:
 
 def training_key(settings: RunSettings) -> dict:
     """The settings that decide how networks train (the typed settings minus the scoring fields)."""
-    return {item.name: settings_record(getattr(settings, item.name)) for item in fields(settings)
+    return {item.name: key_record(getattr(settings, item.name)) for item in fields(settings)
             if item.name not in _EVALUATION_FIELDS}
 
 

@@ -25,7 +25,11 @@ def dsh_pairwise_loss(outputs: torch.Tensor, labels: torch.Tensor, *, margin: fl
     ``1/2 (1-y) ||b1-b2||^2 + 1/2 y max(m - ||b1-b2||^2, 0) + alpha (|| |b1|-1 ||_1 + || |b2|-1 ||_1)``.
     ``margin`` defaults to 2 x bits (Zeng et al., Sec. 4). Each image appears in
     n-1 of the n(n-1)/2 pairs, so the mean over pairs of the regulariser is
-    ``2 alpha`` times its mean over images, computed once per image.
+    ``2 alpha`` times its mean over images, computed once per image. The value is
+    exactly twice the official DSH Caffe layer's (pair sum over i < j divided by
+    n(n-1), plus alpha times the regulariser summed over bits and images divided
+    by n): the same balance of the two terms, so ``alpha = 0.01`` means what it
+    means there (a sum over bits, not a mean), and Adam is blind to the factor.
     outputs: (n, bits) float; labels: (n,) int class ids; n >= 2.
     """
     if outputs.ndim != 2 or labels.shape != (outputs.shape[0],):

@@ -116,15 +116,20 @@ def write_chapter_results(runs: Mapping[str, MethodRun], profile: str, *,
                           extra_stages: Mapping[str, dict[str, float]] | None = None,
                           device: str | torch.device = "auto",
                           results_dir: str | os.PathLike | None = None) -> list[Path]:
-    """Write each run's results file (``results/<chapter>/<dataset>.json``), except for smoke runs without a
-    ``results_dir``; ``extra_rows`` / ``extra_stages`` per dataset add a chapter's studies."""
-    if profile == "smoke" and results_dir is None:
+    """Write each run's results file: ``results/<chapter>/<dataset>.json`` for the paper profile,
+    ``results/<chapter>/<profile>/<dataset>.json`` for any other (so no profile replaces the paper profile's
+    numbers), nothing for smoke runs without a ``results_dir``; ``extra_rows`` / ``extra_stages`` per dataset
+    add a chapter's studies."""
+    if profile.startswith("smoke") and results_dir is None:
         print("smoke profile: no results file written (pass results_dir to keep one)")
         return []
     paths = []
     for name, run in runs.items():
+        directory = results_dir
+        if directory is None and profile != "paper":
+            directory = repository_root() / "results" / run.method.chapter / profile
         path = write_run_results(run, profile, extra_rows=(extra_rows or {}).get(name),
-                                 extra_stages=(extra_stages or {}).get(name), device=device, directory=results_dir)
+                                 extra_stages=(extra_stages or {}).get(name), device=device, directory=directory)
         shown = path.relative_to(repository_root()) if path.is_relative_to(repository_root()) else path.name
         print(f"{name}: wrote {shown}; wall seconds {sum(run.stages.values()) / 60:.1f} min")
         paths.append(path)

@@ -14,11 +14,11 @@ import inspect
 from dataclasses import asdict, dataclass, field, fields, is_dataclass, replace
 from typing import Any, Mapping
 
-__all__ = ["Recipe", "BaselineRun", "RunSettings", "OPTIMIZERS", "SCHEDULES", "settings_record",
+__all__ = ["Recipe", "BaselineRun", "RunSettings", "OPTIMIZERS", "SCHEDULES", "settings_record", "key_record",
            "narrow"]
 
 OPTIMIZERS = ("adamw", "adam", "sgd")
-SCHEDULES = ("onecycle", "cosine", "constant", "multistep")
+SCHEDULES = ("onecycle", "cosine", "constant", "multistep", "step")
 PRECISIONS = ("fp32", "bf16")
 
 
@@ -46,11 +46,13 @@ class Recipe:
     """How one training stage runs: optimiser, learning rate and schedule, weight decay, batches, augmentation.
 
     ``padding``/``flip``: random crops after zero padding and horizontal flips
-    (``padding=0, flip=False``: no augmentation, as for MNIST digits).
+    (``padding=0, flip=False``: no augmentation, as for MNIST digits);
+    ``brightness``/``contrast``: per-image factors in ``1 +- value`` (0: off).
     ``lr_scales``: ``(("stem", 0.1),)`` lets a named top-level submodule learn
     at a fraction of ``lr`` (a pre-trained stem under new layers).
     ``schedule="multistep"``: ``lr`` times ``gamma`` at each of ``milestones``
-    (fractions of the run, e.g. ``(5/9, 7/9)``). ``ema_decay``: keep an
+    (fractions of the run, e.g. ``(5/9, 7/9)``); ``schedule="step"``: ``lr``
+    times ``gamma`` every ``step_iterations`` mini-batches, whatever the epochs. ``ema_decay``: keep an
     exponential moving average of the weights and end with it. ``precision``:
     ``"fp32"``, or ``"bf16"`` (autocast, float32 master weights).
     """
@@ -68,9 +70,16 @@ class Recipe:
     gamma: float = 0.1
     ema_decay: float | None = None
     precision: str = "fp32"
+    brightness: float = 0.0
+    contrast: float = 0.0
+    step_iterations: int | None = None
 
     def __post_init__(self) -> None:
         _check_int("Recipe", "epochs", self.epochs, 1)
+        for name in ("brightness", "contrast"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1:
+                _fail("Recipe", name, "a number in [0, 1), e.g. 0.2 for factors in 0.8 .. 1.2", value)
         _check_number("Recipe", "lr", self.lr, positive=True)
         _check_number("Recipe", "weight_decay", self.weight_decay, positive=False)
         _check_choice("Recipe", "optimizer", self.optimizer, OPTIMIZERS)
@@ -94,6 +103,10 @@ class Recipe:
         if (self.schedule == "multistep") != bool(milestones):
             _fail("Recipe", "milestones", "given exactly when schedule='multistep'", self.milestones)
         object.__setattr__(self, "milestones", milestones)
+        if (self.schedule == "step") != (self.step_iterations is not None):
+            _fail("Recipe", "step_iterations", "given exactly when schedule='step', e.g. 20000", self.step_iterations)
+        if self.step_iterations is not None:
+            _check_int("Recipe", "step_iterations", self.step_iterations, 1)
         _check_number("Recipe", "gamma", self.gamma, positive=True)
         if self.ema_decay is not None and (isinstance(self.ema_decay, bool) or not 0 < self.ema_decay < 1):
             _fail("Recipe", "ema_decay", "None or a number in (0, 1), e.g. 0.999", self.ema_decay)
@@ -102,9 +115,13 @@ class Recipe:
     def schedule_factory(self):
         """What :func:`hashlib_core.train.fit` takes as ``schedule``: the name, or for ``multistep`` a
         ``(optimizer, total_steps) -> scheduler`` callable."""
-        if self.schedule != "multistep":
+        if self.schedule not in ("multistep", "step"):
             return self.schedule
         import torch
+
+        if self.schedule == "step":
+            every, factor = self.step_iterations, self.gamma
+            return lambda optimizer, total: torch.optim.lr_scheduler.StepLR(optimizer, every, factor)
 
         milestones, gamma = self.milestones, self.gamma
         return lambda optimizer, total: torch.optim.lr_scheduler.MultiStepLR(
@@ -114,7 +131,9 @@ class Recipe:
         """The batched augmentation (:class:`hashlib_core.train.Augmentation`), or None when there is none."""
         from .train import Augmentation
 
-        return Augmentation(self.padding, self.flip) if self.padding or self.flip else None
+        if not (self.padding or self.flip or self.brightness or self.contrast):
+            return None
+        return Augmentation(self.padding, self.flip, self.brightness, self.contrast)
 
 
 def _constructor_options(callable_: Any) -> set[str] | None:
@@ -223,6 +242,24 @@ def settings_record(settings: Any) -> Any:
     if isinstance(settings, (list, tuple)):
         return [settings_record(value) for value in settings]
     return settings
+
+
+# Recipe fields added after checkpoints of earlier runs existed: checkpoint keys leave them out while they hold
+# their defaults, so those checkpoints keep their keys (a run that sets one gets a new key, as it should)
+KEY_OMITTED_DEFAULTS = {"brightness": 0.0, "contrast": 0.0, "step_iterations": None}
+
+
+def key_record(settings: Any) -> Any:
+    """:func:`settings_record` for checkpoint keys: the same, minus :data:`KEY_OMITTED_DEFAULTS` at their defaults."""
+    def omit(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {key: omit(item) for key, item in value.items()
+                    if not (key in KEY_OMITTED_DEFAULTS and item == KEY_OMITTED_DEFAULTS[key])}
+        if isinstance(value, list):
+            return [omit(item) for item in value]
+        return value
+
+    return omit(settings_record(settings))
 
 
 def narrow(profile: Mapping[str, RunSettings], datasets: list[str] | None = None,

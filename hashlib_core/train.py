@@ -41,10 +41,13 @@ LossFunction = Callable[[Any, torch.Tensor], torch.Tensor]
 
 @dataclass(frozen=True)
 class Augmentation:
-    """Batched augmentation: random crop after ``padding`` zero pixels per side, and random horizontal flips."""
+    """Batched augmentation: random crop after ``padding`` zero pixels per side, random horizontal flips, and
+    per-image brightness and contrast factors drawn uniformly from ``1 +- brightness`` / ``1 +- contrast``."""
 
     padding: int = 4
     flip: bool = True
+    brightness: float = 0.0
+    contrast: float = 0.0
 
 
 def augment_batch(batch: torch.Tensor, augmentation: Augmentation, generator: torch.Generator) -> torch.Tensor:
@@ -67,7 +70,23 @@ def augment_batch(batch: torch.Tensor, augmentation: Augmentation, generator: to
     if augmentation.flip:
         flips = (torch.rand(size, generator=generator) < 0.5).to(batch.device)
         result = torch.where(flips[:, None, None, None], result.flip(-1), result)
+    if augmentation.brightness or augmentation.contrast:
+        result = _jitter(result, augmentation, generator)
     return result
+
+
+def _jitter(batch: torch.Tensor, augmentation: Augmentation, generator: torch.Generator) -> torch.Tensor:
+    # brightness scales every pixel; contrast scales each image's deviations from its mean grey level
+    size = batch.shape[0]
+    values = batch.float()
+    if augmentation.brightness:
+        factors = 1 + (2 * torch.rand(size, generator=generator) - 1) * augmentation.brightness
+        values = values * factors.to(batch.device)[:, None, None, None]
+    if augmentation.contrast:
+        factors = 1 + (2 * torch.rand(size, generator=generator) - 1) * augmentation.contrast
+        means = values.mean(dim=(1, 2, 3), keepdim=True)
+        values = (values - means) * factors.to(batch.device)[:, None, None, None] + means
+    return values.clamp_(0, 255).round_().to(torch.uint8)
 
 
 INPUT_DTYPES = (torch.uint8, torch.float16, torch.float32)

@@ -39,3 +39,33 @@ def test_dsh_loss_rejects_bad_shapes():
         dsh_pairwise_loss(torch.zeros(1, 4), torch.zeros(1, dtype=torch.long))
     with pytest.raises(ValueError, match="outputs must be"):
         dsh_pairwise_loss(torch.zeros(3, 4), torch.zeros(2, dtype=torch.long))
+
+
+def test_dsh_loss_is_twice_the_official_dsh_layer_with_the_regulariser_summed_over_bits():
+    torch.manual_seed(1)
+    outputs, labels = torch.randn(6, 16), torch.randint(0, 2, (6,))
+    n, alpha, margin = 6, 0.01, 32.0
+    pair_sum = 0.0
+    for i in range(n):
+        for j in range(i + 1, n):
+            squared = (outputs[i] - outputs[j]).pow(2).sum()
+            similar = bool(labels[i] == labels[j])
+            pair_sum += 0.5 * squared if similar else 0.5 * torch.clamp(margin - squared, min=0)
+    layer = pair_sum / (n * (n - 1)) + alpha * (outputs.abs() - 1).abs().sum() / n
+    assert dsh_pairwise_loss(outputs, labels, alpha=alpha).item() == pytest.approx(2 * layer.item(), rel=1e-5)
+
+
+def test_dsh_regulariser_has_a_non_zero_gradient_pulling_outputs_towards_plus_minus_one():
+    # a popular reimplementation used |1 - sign(u)|, whose gradient is zero everywhere
+    outputs = torch.tensor([[0.5, -2.0], [0.5, -2.0]], requires_grad=True)
+    dsh_pairwise_loss(outputs, torch.tensor([0, 0]), alpha=1.0).backward()  # one similar pair at distance 0
+    assert (outputs.grad != 0).all()
+    stepped = (outputs - 0.1 * outputs.grad).detach()
+    assert ((stepped.abs() - 1).abs() < (outputs.detach().abs() - 1).abs()).all()  # 0.5 -> 1 and -2 -> -1
+
+
+def test_dsh_margin_defaults_to_twice_the_code_length():
+    outputs = torch.zeros(2, 24)  # one dissimilar pair at distance 0: the hinge is the whole margin
+    value = dsh_pairwise_loss(outputs, torch.tensor([0, 1]), alpha=0.0).item()
+    assert value == pytest.approx(0.5 * 2 * 24)
+    assert dsh_pairwise_loss(torch.zeros(2, 48), torch.tensor([0, 1]), alpha=0.0).item() == pytest.approx(48.0)

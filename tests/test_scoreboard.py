@@ -30,3 +30,14 @@ def test_every_claim_of_the_book_reads_its_committed_results_file():
     for row in scoreboard_rows(CLAIMS):
         assert row["verdict"] != "not run yet", row
         assert len(row["ours"]) == len(row["paper"]) >= 3 and all(0 < value <= 1 for value in row["ours"])
+
+
+def test_a_claim_on_another_profile_reads_that_profiles_results_file_and_says_how_it_differs(tmp_path):
+    claim = Claim("chap", "d", "mAP", "X", {12: 0.60}, "T1", profile="lite0", note="ImageNet stand-in")
+    assert str(claim.results_file) == "results/chapter/lite0/d.json".replace("chapter", "chap")
+    rows = [{"name": "mAP", "method": "X", "bits": 12, "value": 0.7}]
+    write_results("chap", {"name": "d"}, {"name": "p"}, rows, code_lengths=[12], stage_seconds={},
+                  parameters={"profile": "lite0"}, seed=0, directory=tmp_path / "results" / "chap" / "lite0")
+    (row,) = scoreboard_rows([claim], tmp_path)
+    assert row["verdict"] == "reproduced" and row["ours"] == [0.7]
+    assert "{doc}`X <chap>` (ImageNet stand-in)" in scoreboard_markdown([claim], tmp_path)

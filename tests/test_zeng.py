@@ -1,0 +1,140 @@
+from dataclasses import replace
+
+import numpy as np
+import pytest
+import torch
+from torch.nn import functional as F
+
+from hashlib_core.codes import pack, unpack
+from hashlib_core.experiment import run_method
+from hashlib_core.methods.zeng import NETWORKS, PROFILES, Zeng, halving_recipe
+from hashlib_core.nets.dsh import dsh_net
+from hashlib_core.nets.zeng import StreamBlock, multipool_net
+from hashlib_core.settings import BaselineRun
+from hashlib_core.studies.zeng import (combined_key, combined_rank, combined_similarity, perceptual_hashes,
+                                       similarity_study)
+
+
+def test_the_bilinear_network_has_eight_streams_after_three_blocks_and_bits_outputs():
+    network = multipool_net(48, widths=(4, 5, 6), fusion_width=16, fc_width=20)
+    assert network.streams == 8
+    assert [block.conv.groups for block in network.extract] == [1, 2, 4]
+    streams = network.extract(torch.rand(3, 3, 32, 32))
+    assert streams.shape == (3, 8 * 6, 4, 4)
+    assert network(torch.rand(3, 3, 32, 32)).shape == (3, 48)
+    assert multipool_net(12, 1, widths=(4, 4, 4), fusion_width=8, fc_width=8)(torch.rand(2, 1, 28, 28)).shape == (2, 12)
+
+
+@pytest.mark.parametrize("branches, streams", [(("max", "max"), 8), (("avg", "avg"), 8), (("avg",), 1), (("max",), 1)])
+def test_the_ablations_change_the_pooling_or_the_number_of_streams(branches, streams):
+    assert multipool_net(16, branches=branches, widths=(4, 4, 4), fusion_width=8, fc_width=8).streams == streams
+
+
+def test_each_stream_is_its_own_convolution_followed_by_its_branch_pooling_then_relu():
+    torch.manual_seed(0)
+    block = StreamBlock(streams=2, in_width=3, out_width=4, branches=("avg", "max")).eval()
+    inputs = torch.randn(2, 6, 8, 8)
+    normalised = block.norm(inputs)
+    weights, biases = block.conv.weight.reshape(2, 2, 4, 3, 3, 3), block.conv.bias.reshape(2, 2, 4)
+    expected = []
+    for stream in range(2):
+        own = normalised[:, 3 * stream:3 * stream + 3]
+        for branch, pool in enumerate((F.avg_pool2d, F.max_pool2d)):
+            convolved = F.conv2d(own, weights[stream, branch], biases[stream, branch], padding=1)
+            options = {"count_include_pad": False} if pool is F.avg_pool2d else {}
+            expected.append(F.relu(pool(convolved, 3, 2, 1, **options)))
+    torch.testing.assert_close(block(inputs), torch.cat(expected, dim=1))
+
+
+def test_bad_network_settings_are_refused_with_what_was_expected():
+    with pytest.raises(ValueError, match="branches"):
+        multipool_net(16, branches=("min",))
+    with pytest.raises(ValueError, match="network must be one of"):
+        Zeng("vgg")
+    with pytest.raises(ValueError, match="widths"):
+        replace(PROFILES["smoke"]["mnist5k"], widths=(8, 8))
+
+
+def test_the_dsh_network_is_the_single_stream_reference_for_both_image_sizes():
+    assert dsh_net(48)(torch.rand(2, 3, 32, 32)).shape == (2, 48)
+    assert dsh_net(12, 1, 28)(torch.rand(2, 1, 28, 28)).shape == (2, 12)
+    method = Zeng("dsh")
+    assert method.name == NETWORKS["dsh"][0] and Zeng().name == "Zeng (bilinear max+avg)"
+
+
+def test_the_recipe_halves_the_learning_rate_every_20000_iterations_whatever_the_epochs():
+    recipe = halving_recipe(50)
+    assert (recipe.optimizer, recipe.lr, recipe.batch_size, recipe.gamma) == ("adam", 1e-4, 100, 0.5)
+    parameter = torch.nn.Parameter(torch.zeros(1))
+    optimizer = torch.optim.Adam([parameter], lr=recipe.lr)
+    scheduler = recipe.schedule_factory()(optimizer, 25_000)
+    rates = []
+    for _ in range(45_000):
+        rates.append(optimizer.param_groups[0]["lr"])
+        optimizer.step()
+        scheduler.step()
+    assert rates[19_999] == pytest.approx(1e-4) and rates[20_000] == pytest.approx(5e-5)
+    assert rates[40_000] == pytest.approx(2.5e-5)
+    assert PROFILES["paper"]["cifar10"].recipe.brightness > 0 and not PROFILES["paper"]["mnist"].recipe.flip
+
+
+def test_the_perceptual_hash_of_an_image_matches_itself_exactly_and_others_less():
+    generator = torch.Generator().manual_seed(0)
+    images = torch.randint(0, 256, (4, 3, 32, 32), dtype=torch.uint8, generator=generator)
+    images[1] = images[0]
+    hashes = unpack(perceptual_hashes(images, progress=False))
+    assert hashes.shape == (4, 64)
+    assert (hashes[0] == hashes[1]).all() and (hashes[0] != hashes[2]).any()
+    assert combined_similarity(np.array([0]), np.array([0]), 48, "similarity")[0] == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="uint8"):
+        perceptual_hashes(images.float())
+
+
+def test_eq3_orders_by_code_distance_then_by_perceptual_distance_in_both_readings():
+    code = np.array([0, 1, 1, 2, 48])
+    visual = np.array([5, 0, 9, 0, 0])
+    similarity = combined_similarity(code, visual, 48, "similarity")
+    key = combined_key(code, visual, 48, "similarity")
+    # higher similarity <=> lower key; identical codes (d = 0) are level with codes one bit apart
+    assert np.array_equal(np.argsort(-similarity, kind="stable"), np.argsort(key, kind="stable"))
+    assert key[0] == 1 * 64 + 5 and key[1] < key[0] < key[2]
+    distance = combined_similarity(code, visual, 48, "distance")
+    assert np.array_equal(np.argsort(distance, kind="stable"), np.argsort(combined_key(code, visual, 48, "distance"),
+                                                                          kind="stable"))
+    assert combined_key(code, visual, 48, "distance")[4] == 47 * 64  # complementary codes move one bit closer
+    with pytest.raises(ValueError, match="reading"):
+        combined_key(code, visual, 48, "cosine")
+
+
+def test_the_combined_ranking_breaks_hamming_ties_by_perceptual_distance_then_index():
+    codes = pack(np.array([[0, 0, 0, 0], [0, 0, 0, 1], [0, 0, 0, 1], [0, 0, 1, 1]], dtype=np.uint8))
+    near = np.zeros(64, dtype=np.uint8)
+    far = near.copy()
+    far[:10] = 1
+    hashes = pack(np.stack([near, far, near, near]))
+    ranking = combined_rank(codes[:1], codes, hashes[:1], hashes, reading="distance")
+    assert ranking.tolist() == [[0, 2, 1, 3]]  # d = 0; d = 1 visually near; d = 1 far; d = 2
+
+
+@pytest.fixture(scope="module")
+def smoke_run():
+    settings = replace(Zeng().plan("smoke", code_lengths=[16])["mnist5k"], recipe=halving_recipe(2, lr=1e-3, flip=False),
+                       widths=(4, 4, 4), fusion_width=16, fc_width=32, baselines=(BaselineRun("lsh"),))
+    return run_method(Zeng(), "mnist5k", settings, progress=False, checkpoints=False, workers=1)
+
+
+def test_a_smoke_run_learns_sign_codes_that_beat_lsh(smoke_run):
+    outputs = smoke_run.outputs[16]["hash"]
+    np.testing.assert_array_equal(unpack(smoke_run.codes[("Zeng (bilinear max+avg)", 16)]),
+                                  (outputs > 0).astype(np.uint8))
+    assert smoke_run.headline("Zeng (bilinear max+avg)", 16) > smoke_run.headline("LSH", 16) + 0.2
+
+
+def test_the_similarity_study_scores_hamming_and_both_readings_of_eq3(smoke_run):
+    hashes = perceptual_hashes(smoke_run.dataset.images, progress=False)
+    rows = similarity_study(smoke_run, hashes, 16)
+    assert [row["ranking"] for row in rows] == ["Hamming distance (ties by index)", "Eq. 3, s read as a similarity",
+                                                "Eq. 3, s read as a distance"]
+    hamming, similarity = rows[0], rows[1]
+    assert abs(similarity["mAP"] - hamming["mAP"]) < 0.05  # the visual term only reorders within a distance
+    assert similarity["perceptual distance of the top 10"] <= hamming["perceptual distance of the top 10"]
