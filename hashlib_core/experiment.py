@@ -439,7 +439,9 @@ def run_method(method: DeepHashingMethod, data: str | ImageDataset, settings: Ru
     run.inputs = inputs = method.network_inputs(dataset, settings, device=device, progress=progress)
     if inputs is not dataset:
         _timed(run, "frozen network activations", started)
-    is_test = dataset.is_test.numpy()
+    # a copy, not a view: handing the dataset to side-by-side workers moves its tensors into shared memory, which
+    # would leave a numpy view pointing at freed memory (accuracies over a garbage mask)
+    is_test = dataset.is_test.numpy().copy()
     run.pretrained = pretrain(method, inputs, protocol, settings, seed=seed, device=device, checkpoints=checkpoints,
                               progress=progress)
     if run.pretrained is not None:

@@ -259,3 +259,26 @@ def bars(labels, values, *, xlabel: str):
     axis.invert_yaxis()
     figure.tight_layout()
     return figure
+
+
+def ablation_points(rows: list[dict]):
+    """mAP of every network variant and seed, one panel per code length: a dot per seed, a bar at the mean
+    (rows: ``network``, ``seed``, ``bits``, ``mAP``), so seed noise and differences show on one axis."""
+    frame = pd.DataFrame(rows)
+    lengths = sorted(frame["bits"].unique())
+    figure, axes = plt.subplots(1, len(lengths), figsize=(5.2 * len(lengths), 0.45 * frame["network"].nunique() + 1.4),
+                                squeeze=False, sharey=True)
+    for axis, bits in zip(axes[0], lengths):
+        part = frame[frame["bits"] == bits]
+        order = part.groupby("network", sort=False)["mAP"].mean().sort_values(ascending=False)
+        positions = {name: index for index, name in enumerate(order.index)}
+        axis.barh([positions[name] for name in order.index], order.to_numpy(), color="tab:blue", alpha=0.25)
+        axis.scatter(part["mAP"], [positions[name] for name in part["network"]], color="tab:blue", s=18, zorder=3)
+        axis.set_yticks(range(len(order)), list(order.index))
+        axis.invert_yaxis()
+        low, high = part["mAP"].min(), part["mAP"].max()
+        axis.set_xlim(max(0.0, low - 0.1 * (high - low + 0.02)), min(1.0, high + 0.1 * (high - low + 0.02)))
+        axis.set_xlabel("mAP")
+        axis.set_title(f"{bits} bits: dots are seeds, bars the mean", fontsize=10)
+    figure.tight_layout()
+    return figure

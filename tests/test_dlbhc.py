@@ -197,3 +197,22 @@ def test_the_same_seed_gives_bit_identical_pretraining_and_finetuning_whatever_r
     torch.rand(100)
     second = both()
     assert all(torch.equal(value, second[name]) for name, value in first.items())
+
+
+def test_the_chapter_prose_quotes_this_runs_numbers(smoke_run):
+    import pandas as pd
+
+    from hashlib_core.studies import dlbhc_findings as findings
+
+    report = smoke_run.reports[("DLBHC", 16)]
+    at_10 = list(report.ks).index(10)
+    assert f"{report.precision_at_k[at_10]:.3f} at 10" in findings.precision_text({"mnist5k": smoke_run}, bits=16)
+    accuracy = 100 * smoke_run.accuracy[16]
+    assert f"{accuracy:.2f} % test accuracy" in findings.classification_text(pd.DataFrame(classification_rows(smoke_run)))
+    assert "no CIFAR-10 result" in findings.release_text({"mnist5k": smoke_run})
+    as_cifar = findings.release_text({"cifar10": smoke_run})
+    assert f"mAP@1000 {smoke_run.headline('DLBHC', 16):.3f} at 16 bits" in as_cifar and "LSH" in as_cifar
+    minutes = sum(smoke_run.stages.values()) / 60
+    assert f"{minutes:.1f} wall minutes" in findings.timing_text({"mnist5k": smoke_run})
+    frame = findings.backbones_frame({"mnist5k": smoke_run}, {})
+    assert frame.loc[("mnist5k", "small backbone, from scratch"), 16] == smoke_run.headline("DLBHC", 16)

@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from hashlib_core.experiment import run_method, train_network
+from hashlib_core.experiment import DeepHashingMethod, run_method, train_network
 from hashlib_core.protocols import protocol_for
 from hashlib_core.runtime import available_cores
 from hashlib_core.side_by_side import core_sets, side_by_side_workers, train_side_by_side
@@ -73,3 +73,30 @@ def test_a_worker_error_reaches_the_caller():
     with pytest.raises(RuntimeError, match="no 16-bit network here"):
         run_method(method, _toy_dataset(), method.plan("quick")["toy"], progress=False, checkpoints=False,
                    workers=2)
+
+
+class ClassifierToy(PairwiseToy, name="classifier toy"):
+    """A linear hash layer under a linear classifier, trained on the class labels: it reports test accuracy."""
+
+    def build_network(self, dataset, bits, settings):
+        return torch.nn.Sequential(super().build_network(dataset, bits, settings), torch.nn.Linear(bits, 4))
+
+    def layers(self, model, inputs):
+        hashed = model[0](inputs)
+        return {"hash": hashed, "scores": model[1](hashed)}
+
+    def training_stages(self, settings, bits):
+        return DeepHashingMethod.training_stages(self, settings, bits)
+
+
+def test_side_by_side_runs_report_accuracy_on_the_test_images_only(tmp_path, monkeypatch):
+    # handing the dataset to workers moves its tensors to shared memory: a numpy view taken before would dangle
+    monkeypatch.setenv("HASHING_BOOK_CACHE", str(tmp_path))
+    method = ClassifierToy()
+    settings = method.plan("quick")["toy"]
+    side = run_method(method, _toy_dataset(), settings, progress=False, checkpoints=False, workers=2)
+    is_test = side.dataset.is_test.numpy()
+    for bits in (8, 16):
+        scores = side.outputs[bits]["scores"]
+        expected = (scores[is_test].argmax(axis=1) == side.labels[is_test]).mean()
+        assert side.accuracy[bits] == pytest.approx(expected)

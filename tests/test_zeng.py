@@ -138,3 +138,18 @@ def test_the_similarity_study_scores_hamming_and_both_readings_of_eq3(smoke_run)
     hamming, similarity = rows[0], rows[1]
     assert abs(similarity["mAP"] - hamming["mAP"]) < 0.05  # the visual term only reorders within a distance
     assert similarity["perceptual distance of the top 10"] <= hamming["perceptual distance of the top 10"]
+
+
+def test_the_ablation_verdict_needs_every_seed_of_one_variant_above_every_seed_of_the_other():
+    from hashlib_core.studies.zeng import ablation_text
+
+    names = {network: Zeng(network).name for network in ("bilinear", "max-only")}
+    rows = [{"network": names["bilinear"], "seed": seed, "bits": 12, "mAP": value, "training minutes": 1.0}
+            for seed, value in ((0, 0.70), (1, 0.72))]
+    apart = rows + [{"network": names["max-only"], "seed": seed, "bits": 12, "mAP": value, "training minutes": 1.0}
+                    for seed, value in ((0, 0.65), (1, 0.69))]
+    assert "beyond seed noise" in ablation_text(apart)
+    overlapping = rows + [{"network": names["max-only"], "seed": seed, "bits": 12, "mAP": value,
+                           "training minutes": 1.0} for seed, value in ((0, 0.65), (1, 0.71))]
+    assert "on average only, within seed noise" in ablation_text(overlapping)
+    assert "one seed" in ablation_text(rows[:1] + apart[2:3])

@@ -5,7 +5,8 @@ Introduced in the CNN Based Hashing chapter; ``METHODS`` maps a chapter name to 
 
 from .cnnbh import CNNBH
 from .dlbhc import DLBHC
+from .zeng import Zeng
 
-METHODS = {"cnnbh": CNNBH(), "dlbhc": DLBHC()}
+METHODS = {"cnnbh": CNNBH(), "dlbhc": DLBHC(), "zeng": Zeng()}
 
-__all__ = ["METHODS", "CNNBH", "DLBHC"]
+__all__ = ["METHODS", "CNNBH", "DLBHC", "Zeng"]
