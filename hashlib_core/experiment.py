@@ -488,14 +488,15 @@ def run_method(method: DeepHashingMethod, data: str | ImageDataset, settings: Ru
 def run_baselines(run: MethodRun, *, progress: bool = True) -> None:
     """Fit every baseline of the run's settings on its classic feature and score it like the method."""
     settings = run.settings
-    features, feature_seconds = dataset_features(run.dataset, settings.feature, progress=progress)
-    run.stages[f"{settings.feature} features"] = feature_seconds
+    features = {}
+    for kind in dict.fromkeys(baseline.feature or settings.feature for baseline in settings.baselines):
+        features[kind], run.stages[f"{kind} features"] = dataset_features(run.dataset, kind, progress=progress)
     started = time.perf_counter()
     labels = run.labels if run.protocol.supervised else None
     for baseline in settings.baselines:
         for bits in settings.code_lengths:
-            codes, seconds = fit_and_encode(baseline.method, bits, features, labels, run.protocol, seed=run.seed,
-                                            **baseline.options)
+            codes, seconds = fit_and_encode(baseline.method, bits, features[baseline.feature or settings.feature],
+                                            labels, run.protocol, seed=run.seed, **baseline.options)
             run.score(baseline.label, bits, codes)
             run.baseline_seconds[(baseline.label, bits)] = seconds
     _timed(run, "classic baselines", started)

@@ -3,12 +3,15 @@
 Introduced in the classic-baselines chapter. ``dataset_features(dataset, "gist512")``
 computes GIST once per dataset checksum and keeps it in the cache
 (``<cache>/features/``, :mod:`hashlib_core.cache`), so every chapter that compares against GIST + LSH
-reuses the same array.
+reuses the same array. ``"lite0-128px"`` is the ImageNet EfficientNet-Lite0's pooled
+1,280-d feature at 128 pixels (any size ``lite0-<N>px``), the USDH chapter's teacher,
+cached by :func:`hashlib_core.frozen.cached_activations`.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import time
 from pathlib import Path
 
@@ -18,24 +21,41 @@ from .cache import atomic_savez, resolve_cache_dir
 from .data import ImageDataset
 from .gist import gist_descriptors
 
-__all__ = ["FEATURE_KINDS", "dataset_features"]
+__all__ = ["FEATURE_KINDS", "is_feature_kind", "dataset_features"]
 
 FEATURE_KINDS = {
     "gist512": {"orientations_per_scale": (8, 8, 8, 8)},  # CNNH / CNNBH Table 1, DLBHC, USDH baselines
     "gist320": {"orientations_per_scale": (8, 8, 4)},     # CNNBH Table 3 "Gist_320"
     "pixels": None,                                       # raw pixels (MNIST baselines)
 }
+_LITE0 = re.compile(r"lite0-(\d+)px")  # ImageNet EfficientNet-Lite0 pooled features at N pixels (USDH teacher)
+
+
+def is_feature_kind(kind: object) -> bool:
+    """Whether ``kind`` names a feature :func:`dataset_features` computes."""
+    return isinstance(kind, str) and (kind in FEATURE_KINDS or _LITE0.fullmatch(kind) is not None)
 
 
 def dataset_features(dataset: ImageDataset, kind: str, *, cache: bool = True,
                      cache_dir: str | os.PathLike | None = None, progress: bool = True) -> tuple[np.ndarray, float]:
     """``(features (n, d) float32, seconds spent computing)`` for every image of ``dataset``.
 
-    ``kind``: ``"gist512"``, ``"gist320"`` or ``"pixels"`` (flattened 0-255
-    values). Seconds are 0.0 when the features came from the cache.
+    ``kind``: ``"gist512"``, ``"gist320"``, ``"pixels"`` (flattened 0-255
+    values) or ``"lite0-<N>px"`` (ImageNet EfficientNet-Lite0 pooled features).
+    Seconds are 0.0 when the features came from the cache.
     """
-    if kind not in FEATURE_KINDS:
-        raise ValueError(f"unknown feature kind {kind!r}; choose one of {', '.join(FEATURE_KINDS)}")
+    lite0 = _LITE0.fullmatch(kind) if isinstance(kind, str) else None
+    if not is_feature_kind(kind):
+        raise ValueError(f"unknown feature kind {kind!r}; choose one of {', '.join(FEATURE_KINDS)} or lite0-<N>px "
+                         f"(e.g. lite0-128px)")
+    if lite0:
+        from .frozen import cached_activations
+        from .nets.efficientnet import lite0_pooled
+
+        started = time.perf_counter()
+        activations = cached_activations(dataset, lite0_pooled(int(lite0.group(1))), cache_dir=cache_dir,
+                                         progress=progress).images
+        return activations.reshape(len(dataset), -1).float().numpy(), time.perf_counter() - started
     if kind == "pixels":
         return dataset.images.reshape(len(dataset), -1).numpy().astype(np.float32), 0.0
     path = Path(resolve_cache_dir(cache_dir)) / "features" / f"{dataset.name}-{kind}-{dataset.checksum[:16]}.npz"

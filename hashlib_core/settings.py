@@ -149,11 +149,13 @@ class BaselineRun:
     """One classic baseline of a chapter run: its name (``lsh``, ``itq``, ``ksh``, ...) and constructor options.
 
     Fitted on the split its sources name (:data:`hashlib_core.baselines.runs.FIT_SPLIT`)
-    of the run's protocol, on the run's classic feature.
+    of the run's protocol, on ``feature`` (a kind of :func:`hashlib_core.features.dataset_features`; None:
+    the run's classic feature).
     """
 
     method: str
     options: Mapping[str, Any] = field(default_factory=dict)
+    feature: str | None = None
 
     def __post_init__(self) -> None:
         from .baselines import BASELINES
@@ -165,11 +167,16 @@ class BaselineRun:
             _fail("BaselineRun", "options", f"options of {self.method} ({', '.join(sorted(accepted - {'self'}))})",
                   dict(self.options))
         object.__setattr__(self, "options", dict(self.options))
+        from .features import is_feature_kind
+
+        if self.feature is not None and not is_feature_kind(self.feature):
+            _fail("BaselineRun", "feature", "None (the run's feature) or a feature kind (gist512, gist320, pixels or "
+                  "lite0-<N>px)", self.feature)
 
     @property
     def label(self) -> str:
-        """The name the book's tables use (``LSH``, ``ITQ-CCA``)."""
-        return self.method.upper()
+        """The name the book's tables use (``LSH``, ``ITQ-CCA``, ``ITQ on lite0-128px``)."""
+        return self.method.upper() + (f" on {self.feature}" if self.feature else "")
 
 
 @dataclass(frozen=True)
@@ -197,7 +204,7 @@ class RunSettings:
     extra_query_sets: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        from .features import FEATURE_KINDS
+        from .features import is_feature_kind
         from .protocols import DEFAULTS
 
         owner = type(self).__name__
@@ -213,7 +220,8 @@ class RunSettings:
             if unknown:
                 _fail(owner, "protocol_options", f"settings of protocol {self.protocol!r} "
                       f"({', '.join(sorted(DEFAULTS[self.protocol]))})", dict(options))
-        _check_choice(owner, "feature", self.feature, tuple(FEATURE_KINDS))
+        if not is_feature_kind(self.feature):
+            _fail(owner, "feature", "a feature kind (gist512, gist320, pixels or lite0-<N>px)", self.feature)
         if not all(isinstance(baseline, BaselineRun) for baseline in self.baselines):
             _fail(owner, "baselines", "a tuple of BaselineRun", self.baselines)
         object.__setattr__(self, "baselines", tuple(self.baselines))

@@ -111,12 +111,12 @@ def to_model_input(batch: torch.Tensor, device: torch.device, channels_last: boo
 
 def channel_statistics(images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Per-channel mean and standard deviation of ``(n, C, H, W)`` inputs as the model sees them (uint8 images on
-    the [0, 1] scale, cached activations as they are)."""
+    the [0, 1] scale, cached activations as they are); a constant channel gets a standard deviation of 1e-6, not 0."""
     values = images.float()
     if images.dtype == torch.uint8:
         values = values.div(255.0)
     values = values.transpose(0, 1).reshape(images.shape[1], -1)
-    return values.mean(dim=1), values.std(dim=1)
+    return values.mean(dim=1), values.std(dim=1).clamp_min(1e-6)
 
 
 class _LossOnOutputs(Objective):

@@ -1,5 +1,7 @@
 """The generic path every chapter runs through, proven with two toy methods (pairwise, and label-free)."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 import torch
@@ -182,3 +184,15 @@ def test_a_method_card_is_checked_when_the_class_is_defined():
     with pytest.raises(TypeError, match="must give chapter, profiles"):
         class Incomplete(DeepHashingMethod, name="x"):
             pass
+
+
+def test_a_baseline_can_run_on_its_own_feature(tmp_path, monkeypatch):
+    """``BaselineRun(feature=...)``: the same baseline on another feature kind gets its own row (here the kind is
+    the run's own, so its codes must equal the plain baseline's)."""
+    monkeypatch.setenv("HASHING_BOOK_CACHE", str(tmp_path))
+    method = PairwiseToy()
+    settings = replace(method.plan("quick")["toy"], code_lengths=(8,),
+                       baselines=(BaselineRun("lsh"), BaselineRun("lsh", feature="pixels")))
+    run = run_method(method, _toy_dataset(), settings, progress=False, workers=1)
+    assert set(run.reports) == {("pairwise toy", 8), ("LSH", 8), ("LSH on pixels", 8)}
+    assert np.array_equal(run.codes[("LSH", 8)], run.codes[("LSH on pixels", 8)])

@@ -43,7 +43,7 @@ def test_lr_scales_accept_a_mapping_and_are_stored_as_pairs():
     ({"recipe": {"epochs": 2}}, "RunSettings.recipe must be a Recipe"),
     ({"protocol": "cifar"}, "RunSettings.protocol must be one of"),
     ({"protocol_options": {"n_queries": 5}}, "settings of protocol 'cnnh'"),
-    ({"feature": "gist"}, "RunSettings.feature must be one of"),
+    ({"feature": "gist"}, "RunSettings.feature must be a feature kind"),
     ({"baselines": ("lsh",)}, "tuple of BaselineRun"),
     ({"map_depth": 0}, "map_depth"),
     ({"report_ks": (0,)}, "report_ks"),
@@ -70,7 +70,7 @@ def test_narrow_replaces_lengths_and_epochs_and_leaves_the_profile_alone():
 
 def test_settings_record_is_plain_json_data():
     record = settings_record(replace(BASE, baselines=(BaselineRun("lsh"),)))
-    assert record["recipe"]["epochs"] == 2 and record["baselines"] == [{"method": "lsh", "options": {}}]
+    assert record["recipe"]["epochs"] == 2 and record["baselines"] == [{"method": "lsh", "options": {}, "feature": None}]
     assert record["code_lengths"] == [12, 48]
 
 

@@ -5,8 +5,9 @@ Introduced in the CNN Based Hashing chapter; ``METHODS`` maps a chapter name to 
 
 from .cnnbh import CNNBH
 from .dlbhc import DLBHC
+from .usdh import USDH
 from .zeng import Zeng
 
-METHODS = {"cnnbh": CNNBH(), "dlbhc": DLBHC(), "zeng": Zeng()}
+METHODS = {"cnnbh": CNNBH(), "dlbhc": DLBHC(), "zeng": Zeng(), "usdh": USDH()}
 
-__all__ = ["METHODS", "CNNBH", "DLBHC", "Zeng"]
+__all__ = ["METHODS", "CNNBH", "DLBHC", "USDH", "Zeng"]

@@ -22,7 +22,7 @@ from torch.nn import functional as F
 from ..frozen import FrozenPrefix
 
 __all__ = ["LITE0_BLOCKS", "LITE0_FEATURES", "PretrainedNetworkUnavailable", "load_lite0", "lite0_prefix",
-           "lite0_top"]
+           "lite0_top", "lite0_pooled"]
 
 LITE0_BLOCKS = 16
 LITE0_FEATURES = 1280
@@ -100,3 +100,22 @@ def lite0_top(cut: int) -> nn.Module:
     """The trainable part, from block ``cut`` to the pooled 1,280-d feature, with its ImageNet weights."""
     _check_cut(cut)
     return _Lite0Upper(load_lite0(), cut)
+
+
+class _Lite0Pooled(nn.Module):
+    """The whole network up to the pooled 1,280-d feature, shaped ``(B, 1280, 1, 1)`` for the activation cache."""
+
+    def __init__(self, network: nn.Module, input_size: int) -> None:
+        super().__init__()
+        self.lower = _Lite0Lower(network, LITE0_BLOCKS, input_size)
+        self.upper = _Lite0Upper(network, LITE0_BLOCKS)
+
+    def forward(self, inputs: torch.Tensor) -> torch.Tensor:
+        return self.upper(self.lower(inputs))[:, :, None, None]
+
+
+def lite0_pooled(input_size: int) -> FrozenPrefix:
+    """The frozen ImageNet network's globally pooled 1,280-d features at ``input_size`` pixels, as a cacheable
+    prefix (a teacher, or a frozen backbone under a trainable hash layer)."""
+    return FrozenPrefix(f"efficientnet-lite0-imagenet-{input_size}px-pooled",
+                        lambda: _Lite0Pooled(load_lite0(), input_size).eval())
