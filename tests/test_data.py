@@ -27,7 +27,8 @@ def test_data_root_comes_from_argument_then_environment_then_user_cache(monkeypa
     assert resolve_data_root() == tmp_path / "cache" / "hashing-book" / "data"
 
 
-@pytest.mark.parametrize("name, expected", [("cifar10", "cifar10/{train,test}"), ("mnist", "MNIST/raw")])
+@pytest.mark.parametrize("name, expected", [("cifar10", "cifar10/{train,test}"), ("mnist", "MNIST/raw"),
+                                            ("oxford17", "oxford17/01")])
 def test_missing_data_root_says_where_it_looked_and_how_to_provide_it(tmp_path, name, expected):
     with pytest.raises(DatasetNotFoundError) as error:
         load_dataset(name, tmp_path / "nowhere", download=False)
@@ -36,7 +37,7 @@ def test_missing_data_root_says_where_it_looked_and_how_to_provide_it(tmp_path, 
 
 
 def test_unknown_dataset_name_lists_the_choices():
-    with pytest.raises(ValueError, match="unknown dataset 'cifar100'.*cifar10, mnist, mnist5k"):
+    with pytest.raises(ValueError, match="unknown dataset .cifar100..*cifar10, mnist, mnist5k, oxford17"):
         load_dataset("cifar100")
 
 
@@ -176,3 +177,21 @@ def test_garbage_image_file_is_named_in_the_error(tmp_path):
     victim.write_bytes(b"\xff\xd8" + b"\x00" * 100 + b"\xff\xd9")
     with pytest.raises(CorruptImageError, match="cat/0002.jpg"):
         read_image_folder(tmp_path / "cifar10" / "train", cache=False, progress=False)
+
+
+def test_oxford17_images_of_mixed_sizes_come_out_square_in_class_order(tmp_path, monkeypatch):
+    from hashlib_core.data import OXFORD17_CLASSES
+
+    monkeypatch.setattr("hashlib_core.data.OXFORD17_SIZE", 16)
+    generator = torch.Generator().manual_seed(0)
+    for number in range(1, 18):
+        folder = tmp_path / "oxford17" / f"{number:02d}"
+        folder.mkdir(parents=True)
+        for index, (height, width) in enumerate(((20, 30), (40, 24))):
+            image = torch.randint(0, 256, (3, height, width), dtype=torch.uint8, generator=generator)
+            (folder / f"image_{number:02d}{index}.jpg").write_bytes(encode_jpeg(image, quality=95).numpy().tobytes())
+    dataset = load_dataset("oxford17", tmp_path, download=False, cache_dir=tmp_path / "cache", progress=False)
+    assert dataset.images.shape == (34, 3, 16, 16) and dataset.images.dtype == torch.uint8
+    assert dataset.labels.tolist() == [label for label in range(17) for _ in range(2)]
+    assert dataset.classes == list(OXFORD17_CLASSES) and not dataset.is_test.any()
+    assert any("centre-cropped to 16 px" in note for note in dataset.notes)

@@ -108,3 +108,14 @@ def test_save_returns_the_file_it_wrote_and_the_reader_names_damage(tmp_path):
 def test_protocols_that_would_give_nan_later_are_refused_now(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_the_flowers_split_has_the_papers_sizes_per_class_and_no_overlap():
+    labels = np.repeat(np.arange(17), 80)
+    protocol = make_protocol("flowers", labels, np.zeros(len(labels), bool), seed=3)
+    for part, size in (("train", 40), ("validation", 20), ("query", 20)):
+        assert np.bincount(labels[getattr(protocol, part)]).tolist() == [size] * 17
+    assert not set(protocol.train) & set(protocol.query) and not set(protocol.validation) & set(protocol.query)
+    assert np.array_equal(protocol.database, protocol.train) and not protocol.supervised
+    other = make_protocol("flowers", labels, np.zeros(len(labels), bool), seed=4)
+    assert not np.array_equal(other.train, protocol.train)

@@ -1,0 +1,218 @@
+"""The USDH chapter's studies: which teacher, how spread its similarities are, Tables 3-5.
+
+Introduced in the USDH chapter:
+
+* :func:`teacher_rows`: candidate teachers judged by their own retrieval
+  (mAP@1000 of Euclidean and cosine ranking of their features on the run's
+  protocol), the table the teacher is picked from;
+* :func:`similarity_rows`: the spread of Eq. 2's S over random training pairs,
+  as printed and calibrated, per rho;
+* :func:`variant_runs` (Table 3: DeepBit, DeepBit + semantic loss, USDH) and
+  :func:`rho_runs` (Table 4) on the same teacher and protocol;
+* :func:`flowers_rows` (Table 5): Oxford-17 classification with a linear SVM
+  on hand-made descriptors, the teacher's features and 64-bit codes, over
+  seeded 40 / 20 splits, mean and spread, with the SVM's training seconds.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from typing import Mapping
+
+import numpy as np
+import torch
+
+from ..data import ImageDataset
+from ..experiment import MethodRun, run_method, train_network
+from ..features import dataset_features
+from ..losses import teacher_similarity
+from ..methods.usdh import USDH, UsdhSettings, calibrated_teacher
+from ..metrics import average_precision
+from ..protocols import Protocol, protocol_for
+from ..search import feature_rank
+
+__all__ = ["feature_map", "teacher_rows", "similarity_rows", "variant_runs", "rho_runs", "RHOS", "flowers_rows",
+           "FLOWER_FEATURES"]
+
+RHOS = (1.0, 0.5, 0.25, 0.125)  # Table 4
+# Table 5's descriptors computed here: (feature kind, name in the table)
+FLOWER_FEATURES = (("hsv-histogram", "HSV histogram"), ("lbp", "LBP texture"), ("hog", "HOG"),
+                   ("gist512", "GIST-512"))
+
+
+def feature_map(features: np.ndarray, protocol: Protocol, labels: np.ndarray, depth: int = 1000,
+                metric: str = "euclidean") -> float:
+    """mAP@``depth`` of exhaustive ranking on real-valued ``features`` (every image) for the protocol's queries
+    against its database."""
+    ranked, _ = feature_rank(features[protocol.query], features[protocol.database], depth, metric=metric)
+    relevant = labels[protocol.database][ranked] == labels[protocol.query][:, None]
+    return float(average_precision(relevant, depth).mean())
+
+
+def teacher_rows(dataset: ImageDataset, protocol: Protocol, kinds: tuple[str, ...], *, depth: int = 1000,
+                 progress: bool = True) -> list[dict]:
+    """One row per candidate teacher (a feature kind): its dimension, the seconds to compute it (0 when cached)
+    and the mAP@``depth`` of Euclidean and cosine ranking of its features."""
+    labels = dataset.labels.numpy()
+    rows = []
+    for kind in kinds:
+        features, seconds = dataset_features(dataset, kind, progress=progress)
+        rows.append({"teacher": kind, "dimensions": features.shape[1], "seconds": seconds,
+                     **{f"mAP@{depth} ({metric})": feature_map(features, protocol, labels, depth, metric)
+                        for metric in ("euclidean", "cosine")}})
+    return rows
+
+
+def similarity_rows(features: np.ndarray, rhos: tuple[float, ...] = RHOS, *, images: int = 1000,
+                    seed: int = 0) -> list[dict]:
+    """Quantiles of S (Eq. 2) over the pairs of ``images`` random rows of ``features`` (standardised per
+    dimension), as printed and after :func:`calibrated_teacher`, for each rho."""
+    rng = np.random.default_rng(seed)
+    chosen = torch.from_numpy(features[rng.choice(len(features), min(images, len(features)), replace=False)])
+    standardised = (chosen - chosen.mean(dim=0)) / chosen.std(dim=0).clamp_min(1e-6)
+    upper = torch.triu_indices(len(chosen), len(chosen), offset=1)
+    rows = []
+    for scale, values in (("as printed", standardised), ("calibrated", calibrated_teacher(standardised, seed=seed))):
+        for rho in rhos:
+            similarity = teacher_similarity(values, rho)[upper[0], upper[1]]
+            quantiles = torch.quantile(similarity, torch.tensor([0.05, 0.5, 0.95])).tolist()
+            rows.append({"teacher scale": scale, "rho": rho, "S 5 %": quantiles[0], "S median": quantiles[1],
+                         "S 95 %": quantiles[2]})
+    return rows
+
+
+def variant_runs(dataset: ImageDataset, settings: UsdhSettings, *, bits: int = 32,
+                 done: Mapping[str, MethodRun] | None = None, seed: int = 0, device: str | torch.device = "auto",
+                 checkpoints: bool = True, progress: bool = True) -> dict[str, MethodRun]:
+    """Table 3: DeepBit, DeepBit + the semantic loss and USDH at ``bits`` on the same teacher, no baselines
+    (``done`` supplies runs already made, e.g. the main USDH run)."""
+    narrowed = replace(settings, code_lengths=(bits,), baselines=())
+    runs = dict(done or {})
+    for losses in ("deepbit", "deepbit+semantic", "usdh"):
+        if losses not in runs:
+            runs[losses] = run_method(USDH(losses), dataset, narrowed, seed=seed, device=device,
+                                      checkpoints=checkpoints, progress=progress)
+    return runs
+
+
+def rho_runs(dataset: ImageDataset, settings: UsdhSettings, *, bits: int = 64, rhos: tuple[float, ...] = RHOS,
+             done: Mapping[float, MethodRun] | None = None, seed: int = 0, device: str | torch.device = "auto",
+             checkpoints: bool = True, progress: bool = True) -> dict[float, MethodRun]:
+    """Table 4: USDH at ``bits`` for each rho, no baselines (``done``: runs already made, by rho)."""
+    runs = dict(done or {})
+    for rho in rhos:
+        if rho not in runs:
+            runs[rho] = run_method(USDH(), dataset, replace(settings, code_lengths=(bits,), baselines=(), rho=rho),
+                                   seed=seed, device=device, checkpoints=checkpoints, progress=progress)
+    return runs
+
+
+def _svm_accuracy(features: np.ndarray, labels: np.ndarray, protocol: Protocol) -> tuple[float, float]:
+    """A linear SVM (one-vs-rest, features standardised on the training images): test accuracy, fit seconds."""
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    from sklearn.svm import LinearSVC
+
+    classifier = make_pipeline(StandardScaler(), LinearSVC(C=0.01, max_iter=20_000))
+    started = time.perf_counter()
+    classifier.fit(features[protocol.train], labels[protocol.train])
+    seconds = time.perf_counter() - started
+    return float((classifier.predict(features[protocol.query]) == labels[protocol.query]).mean()), seconds
+
+
+def flowers_rows(flowers: ImageDataset, settings: UsdhSettings, *, seeds: tuple[int, ...] = (0, 1, 2, 3, 4),
+                 bits: int = 64, sizes: Mapping[str, int] | None = None, device: str | torch.device = "auto",
+                 progress: bool = True) -> list[dict]:
+    """Table 5: per seed (a ``flowers`` split, ``sizes`` overriding its per-class sizes) and descriptor, the
+    linear SVM's test accuracy and fit seconds.
+
+    Descriptors: :data:`FLOWER_FEATURES`, the teacher's pooled features, and
+    ``bits``-bit codes of DeepBit and USDH, each trained without labels on the
+    split's training images (680 at the paper's sizes) (``settings``' teacher and recipes), encoded
+    for every image and fed to the SVM as 0/1 features.
+    """
+    labels = flowers.labels.numpy()
+    described = {name: dataset_features(flowers, kind, progress=progress)[0] for kind, name in FLOWER_FEATURES}
+    described[f"teacher features ({settings.teacher_feature})"] = dataset_features(
+        flowers, settings.teacher_feature, progress=progress)[0]
+    narrowed = replace(settings, code_lengths=(bits,), baselines=(), protocol="flowers",
+                       protocol_options=dict(sizes or {}))
+    rows = []
+    for seed in seeds:
+        protocol = protocol_for(flowers, "flowers", seed=seed, **dict(sizes or {}))
+        codes = {}
+        for losses in ("deepbit", "usdh"):
+            method = USDH(losses)
+            inputs = method.network_inputs(flowers, narrowed, device=device, progress=progress)
+            targets = method.training_targets(flowers, protocol, narrowed, device)
+            trained = train_network(method, inputs, protocol, narrowed, bits, targets=targets, seed=seed,
+                                    device=device, checkpoints=False, progress=progress)
+            with torch.no_grad():
+                outputs = trained.model.eval().cpu()(inputs.images.float())
+            codes[f"{method.name} {bits}-bit codes"] = (outputs > method.threshold).numpy().astype(np.float32)
+        for name, features in {**described, **codes}.items():
+            accuracy, seconds = _svm_accuracy(features, labels, protocol)
+            rows.append({"descriptor": name, "seed": seed, "accuracy": accuracy, "svm seconds": seconds})
+    return rows
+
+
+def digits_stand_in(per_class: int = 80) -> ImageDataset:
+    """The smoke profile's stand-in for Oxford-17 (not shipped with the package): the first ``per_class`` embedded
+    MNIST digits of each class, as colour images, with no test split (the ``flowers`` protocol draws one)."""
+    from ..data import load_dataset
+
+    digits = load_dataset("mnist5k", progress=False)
+    chosen = np.sort(np.concatenate([np.flatnonzero(digits.labels.numpy() == label)[:per_class]
+                                     for label in range(len(digits.classes))]))
+    index = torch.from_numpy(chosen)
+    return replace(digits, name="mnist5k-flowers-stand-in", images=digits.images[index].expand(-1, 3, -1, -1).clone(),
+                   labels=digits.labels[index], is_test=torch.zeros(len(chosen), dtype=torch.bool),
+                   checksum=f"{digits.checksum}-first{per_class}",
+                   notes=[*digits.notes, f"smoke stand-in for Oxford-17: the first {per_class} digits per class"])
+
+
+def flowers_summary(rows: list[dict]) -> "pd.DataFrame":
+    """Table 5 from :func:`flowers_rows`: per descriptor the mean and standard deviation of the accuracy over the
+    seeds, their number, and the mean SVM seconds, best first."""
+    import pandas as pd
+
+    frame = pd.DataFrame(rows).groupby("descriptor", sort=False)
+    summary = pd.DataFrame({"accuracy": frame["accuracy"].mean(), "std": frame["accuracy"].std(ddof=1),
+                            "splits": frame["seed"].nunique(), "svm seconds": frame["svm seconds"].mean()})
+    return summary.sort_values("accuracy", ascending=False)
+
+
+def teacher_text(rows: list[dict], adopted: str, depth: int = 1000) -> str:
+    """Which candidate teacher retrieves best on its own, and where the adopted one stands (from the run)."""
+    column = f"mAP@{depth} (euclidean)"
+    ranked = sorted(rows, key=lambda row: -row[column])
+    mine = next((row for row in rows if row["teacher"] == adopted), None)
+    text = f"Best teacher by its own Euclidean ranking: **{ranked[0]['teacher']}** (mAP@{depth} {ranked[0][column]:.3f})"
+    if mine is not None and mine is not ranked[0]:
+        text += f"; the profile's teacher {adopted} reaches {mine[column]:.3f}"
+    return text + ". " + ", ".join(f"{row['teacher']} {row[column]:.3f}" for row in ranked[1:]) + "."
+
+
+def similarity_text(rows: list[dict]) -> str:
+    """How much of (0, 1] Eq. 2's S uses as printed and calibrated, at rho = 1 (from the run)."""
+    parts = []
+    for scale in ("as printed", "calibrated"):
+        row = next(row for row in rows if row["teacher scale"] == scale and row["rho"] == 1.0)
+        parts.append(f"{scale}, 90 % of the pairs have S between {row['S 5 %']:.3f} and {row['S 95 %']:.3f} "
+                     f"(median {row['S median']:.3f})")
+    return "At rho = 1: " + "; ".join(parts) + "."
+
+
+def comparison_text(run: MethodRun, rivals: tuple[str, ...], published: Mapping[str, Mapping[int, float]]) -> str:
+    """USDH's mAP@1000 per code length beside each of ``rivals`` in the run and the paper's USDH (from the run)."""
+    method, lengths = run.method.name, run.settings.code_lengths
+    lines = []
+    for bits in lengths:
+        ours = run.headline(method, bits)
+        beside = [f"{rival} {run.headline(rival, bits):.3f}" for rival in rivals if (rival, bits) in run.reports]
+        wins = [rival for rival in rivals if (rival, bits) in run.reports and ours > run.headline(rival, bits)]
+        paper = published.get(method, {}).get(bits)
+        lines.append(f"* {bits} bits: {method} {ours:.3f}" + (f" (paper {paper:.3f})" if paper else "")
+                     + f"; {', '.join(beside)}; above {len(wins)} of {len(beside)}.")
+    return "\n".join(lines)
