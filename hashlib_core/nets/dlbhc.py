@@ -24,7 +24,7 @@ from torch import nn
 from .dropout import FastDropout
 from .notation import Standardize
 
-__all__ = ["LatentHashNet", "PretrainedWeightsUnavailable", "dlbhc_alexnet", "dlbhc_small", "dlbhc_efficientnet", "latent_outputs",
+__all__ = ["LatentHashNet", "PretrainedWeightsUnavailable", "resize_to", "dlbhc_alexnet", "dlbhc_small", "dlbhc_efficientnet", "latent_outputs",
            "f7_outputs", "IMAGENET_MEAN", "IMAGENET_STD"]
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
@@ -78,6 +78,8 @@ def f7_outputs(model: LatentHashNet, inputs: torch.Tensor) -> torch.Tensor:
 
 
 class _Resize(nn.Module):
+    """Images of any size (grey or colour) -> colour images of ``size`` x ``size`` (bilinear)."""
+
     def __init__(self, size: int) -> None:
         super().__init__()
         self.size = size
@@ -86,6 +88,11 @@ class _Resize(nn.Module):
         if inputs.shape[1] == 1:
             inputs = inputs.expand(-1, 3, -1, -1)  # grey digits into AlexNet's three channels
         return nn.functional.interpolate(inputs, size=(self.size, self.size), mode="bilinear", align_corners=False)
+
+
+def resize_to(size: int) -> nn.Module:
+    """A module that resizes images to ``size`` x ``size`` (bilinear) and repeats grey ones into three channels."""
+    return _Resize(size)
 
 
 def dlbhc_alexnet(bits: int = 48, classes: int = 10, *, pretrained: bool = True) -> LatentHashNet:

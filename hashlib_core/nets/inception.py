@@ -16,6 +16,8 @@ where Inception(a, b) concatenates a 1x1 convolution with ``a`` filters and a
 batch normalisation and ReLU. ``width`` scales every filter count (1.0: the
 1.65 M-parameter original). F4 is a fully connected layer of ``f4_dim`` ReLU
 units (dropout 0.5 after it), the head is DLBHC's :class:`~hashlib_core.nets.dlbhc.LatentHashNet`.
+:func:`latent_googlenet` is the paper's network for readers with internet and
+a GPU: torchvision's ImageNet GoogLeNet with H on its pooled 1,024-d feature.
 """
 
 from __future__ import annotations
@@ -23,11 +25,11 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .dlbhc import LatentHashNet
+from .dlbhc import IMAGENET_MEAN, IMAGENET_STD, LatentHashNet, PretrainedWeightsUnavailable, resize_to
 from .dropout import FastDropout
 from .notation import Standardize
 
-__all__ = ["InceptionBlock", "DownsampleBlock", "small_inception", "lili_inception"]
+__all__ = ["InceptionBlock", "DownsampleBlock", "small_inception", "lili_inception", "latent_googlenet"]
 
 
 def _convolution(inputs: int, outputs: int, kernel: int, stride: int = 1) -> nn.Sequential:
@@ -92,3 +94,28 @@ def lili_inception(bits: int = 48, classes: int = 10, *, channels: int = 3, widt
     features, pooled = small_inception(channels, width)
     stem = nn.Sequential(features, nn.Linear(pooled, f4_dim), nn.ReLU(inplace=True), FastDropout(0.5))
     return LatentHashNet(stem, f4_dim, bits, classes, f"inception-small-w{width:g}-f{f4_dim}")
+
+
+def latent_googlenet(bits: int = 48, classes: int = 10, *, pretrained: bool = True) -> LatentHashNet:
+    """torchvision's GoogLeNet (ImageNet weights when ``pretrained``; inputs resized to 224 x 224 and normalised
+    with ImageNet statistics), its pooled 1,024-d feature (after dropout) as F4, then H and F5. Raises
+    :class:`~hashlib_core.nets.dlbhc.PretrainedWeightsUnavailable` when the weights cannot be loaded."""
+    from torchvision.models import GoogLeNet_Weights, googlenet
+
+    if not pretrained:
+        network = googlenet(weights=None, aux_logits=False, init_weights=True)
+    else:
+        try:  # torchvision drops the auxiliary classifiers after loading the ImageNet weights
+            network = googlenet(weights=GoogLeNet_Weights.IMAGENET1K_V1)
+        except Exception as error:  # URLError, OSError, RuntimeError (checksum) depending on the cause
+            raise PretrainedWeightsUnavailable(
+                f"ImageNet weights for GoogLeNet could not be loaded ({type(error).__name__}: {error}). They are "
+                "downloaded from download.pytorch.org on first use, into the torch hub cache; connect to the "
+                "internet or copy the file there, or use the small Inception network (backbone 'inception-small'), "
+                "which trains from scratch.") from error
+    network.transform_input = False  # the standardisation below does ImageNet's normalisation
+    normalise = Standardize(3)
+    normalise.set_statistics(torch.tensor(IMAGENET_MEAN), torch.tensor(IMAGENET_STD))
+    network.fc = nn.Identity()
+    stem = nn.Sequential(resize_to(224), normalise, network)
+    return LatentHashNet(stem, 1024, bits, classes, "googlenet-imagenet" if pretrained else "googlenet-scratch")
