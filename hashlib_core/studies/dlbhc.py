@@ -47,8 +47,10 @@ def classification_rows(run: MethodRun) -> list[dict]:
 
 
 def search_comparison(run: MethodRun, bits: int, *, pool_sizes: tuple = POOL_SIZES, radii: tuple = RADII,
-                      ks: tuple = _KS) -> dict[str, list[dict]]:
-    """ES, BCS and HDS (Sec. 4.5, Figs. 8/9) on the run's queries with the ``bits`` network.
+                      ks: tuple = _KS, metric: str = "euclidean", layer: str = "F7") -> dict[str, list[dict]]:
+    """ES, BCS and HDS (Sec. 4.5, Figs. 8/9) on the run's queries with the ``bits`` network of the run's method,
+    ES and the fine step of HDS by ``metric`` on F7 (Li & Li: ``"cosine"`` on what they call F4, the same layer;
+    ``layer`` names it in the rows).
 
     Results of at most ``max(ks)`` items; a shorter list counts its missing
     places as misses. Returns ``{"summary": [...], "curves": [...],
@@ -57,7 +59,8 @@ def search_comparison(run: MethodRun, bits: int, *, pool_sizes: tuple = POOL_SIZ
     than the depth), ``precision@10`` and ``ms per query``.
     """
     depth = max(ks)
-    query_codes, database_codes = run.part_codes("DLBHC", bits, "query"), run.part_codes("DLBHC", bits, "database")
+    method = run.method.name
+    query_codes, database_codes = run.part_codes(method, bits, "query"), run.part_codes(method, bits, "database")
     query_f7, database_f7 = run.layer(bits, "f7", "query"), run.layer(bits, "f7", "database")
     query_labels, database_labels = run.part_labels("query"), run.part_labels("database")
     n_queries = len(query_labels)
@@ -78,22 +81,22 @@ def search_comparison(run: MethodRun, bits: int, *, pool_sizes: tuple = POOL_SIZ
         record(search, kind, pool, precision_at_k(relevance, ks), mean_ap, seconds)
 
     exhaustive, seconds = timed(lambda: feature_report(query_f7, database_f7, query_labels, database_labels,
-                                                        depth=depth, ks=ks))
-    record("ES (F7, exhaustive)", "ES", len(database_labels), exhaustive.precision_at_k, exhaustive.map, seconds)
+                                                        depth=depth, ks=ks, metric=metric))
+    record(f"ES ({layer}, exhaustive)", "ES", len(database_labels), exhaustive.precision_at_k, exhaustive.map, seconds)
     (ranking, _), seconds = timed(lambda: hamming_rank(query_codes, database_codes, depth))
     record_lists("BCS (Hamming)", "BCS", depth, list(ranking), seconds)
     sizes = sorted({len(database_labels) if pool is None else min(int(pool), len(database_labels))
                     for pool in pool_sizes})
     for size in sizes:
         lists, seconds = timed(lambda: coarse_to_fine_search(query_codes, database_codes, query_f7, database_f7,
-                                                               depth, pool_size=size))
+                                                               depth, pool_size=size, metric=metric))
         record_lists(f"HDS (pool {size})", "HDS", size, lists, seconds)
     radius_rows = []
     for radius in radii:
         found = hamming_lookup(query_codes, database_codes, radius)
         candidates = np.array([len(indices) for indices, _ in found])
         lists, seconds = timed(lambda: coarse_to_fine_search(query_codes, database_codes, query_f7, database_f7,
-                                                               depth, radius=radius))
+                                                               depth, radius=radius, metric=metric))
         relevance = ranked_list_relevance(lists, query_labels, database_labels, depth)
         precision = precision_at_k(relevance, [k for k in (10, 100) if k <= depth])
         radius_rows.append({"radius": radius, "mean candidates": float(candidates.mean()),
@@ -115,13 +118,14 @@ def search_rows(comparisons: dict[int, dict[str, list[dict]]]) -> list[dict]:
     return rows
 
 
-def search_studies(run: MethodRun, lengths: tuple[int, ...] = (48, 128)) -> dict[int, dict[str, list[dict]]]:
+def search_studies(run: MethodRun, lengths: tuple[int, ...] = (48, 128), *,
+                   metric: str = "euclidean", layer: str = "F7") -> dict[int, dict[str, list[dict]]]:
     """:func:`search_comparison` at each of ``lengths`` the run trained (else its longest code), timed into
     ``run.stages``."""
     chosen = [bits for bits in lengths if bits in run.settings.code_lengths] or [max(run.settings.code_lengths)]
     comparisons = {}
     for bits in chosen:
-        comparisons[bits], seconds = timed(lambda: search_comparison(run, bits))
+        comparisons[bits], seconds = timed(lambda: search_comparison(run, bits, metric=metric, layer=layer))
         run.stages[f"ES/BCS/HDS study {bits} bits"] = seconds
     return comparisons
 
@@ -129,6 +133,6 @@ def search_studies(run: MethodRun, lengths: tuple[int, ...] = (48, 128)) -> dict
 def exhaustive_gap(comparison: dict[str, list[dict]]) -> float:
     """|mAP@1000 of HDS with the whole database as its pool - mAP@1000 of ES|: zero up to float rounding, since
     re-ranking every code by F7 is exhaustive F7 search (ES computes distances for blocks of queries, HDS per query)."""
-    rows = {row["search"]: row for row in comparison["summary"]}
+    exhaustive = next(row for row in comparison["summary"] if row["kind"] == "ES")
     whole = max((row for row in comparison["summary"] if row["kind"] == "HDS"), key=lambda row: row["pool size"])
-    return abs(whole["mAP@1000"] - rows["ES (F7, exhaustive)"]["mAP@1000"])
+    return abs(whole["mAP@1000"] - exhaustive["mAP@1000"])
