@@ -58,3 +58,35 @@ def test_li_and_li_trains_through_dlbhc_s_stages_on_the_inception_backbone(tmp_p
     assert [entry["stage"] for entry in run.pretrained.history] == ["pretrain"] * 3
     assert run.networks[8].model.name == "inception-small-w0.0833333-f16"
     assert run.outputs[8]["latent"].shape == (120, 8) and np.isfinite(run.headline(method.name, 8))
+
+
+def test_the_grown_database_keeps_the_real_items_first_and_perturbs_copies():
+    import numpy as np
+
+    from hashlib_core.codes import pack, unpack
+    from hashlib_core.studies.lili import grown_database
+
+    rng = np.random.default_rng(0)
+    codes, features = pack(rng.integers(0, 2, (50, 32), dtype=np.uint8)), rng.standard_normal((50, 8)).astype(np.float32)
+    grown_codes, grown_features = grown_database(codes, features, 400, flip=0.05, noise=0.1, seed=1)
+    assert len(grown_codes) == 400 and grown_features.shape == (400, 8)
+    assert np.array_equal(unpack(grown_codes)[:50], unpack(codes)) and np.array_equal(grown_features[:50], features)
+    flipped = np.mean([np.min(np.sum(unpack(codes) != row, axis=1)) for row in unpack(grown_codes)[50:]])
+    assert 0.5 < flipped < 3.5  # about 5 % of 32 bits from its source
+    with pytest.raises(ValueError, match="size >="):
+        grown_database(codes, features, 10)
+
+
+def test_two_step_search_with_the_whole_database_as_pool_is_linear_search():
+    import numpy as np
+
+    from hashlib_core.codes import pack
+    from hashlib_core.studies.lili import search_times
+
+    rng = np.random.default_rng(2)
+    features = rng.standard_normal((300, 16)).astype(np.float32)
+    codes = pack((features[:, :12] > 0).astype(np.uint8))
+    whole = search_times(codes[:20], features[:20], codes, features, pool=300, k=10)
+    assert whole["recall@10"] == pytest.approx(1.0)
+    small = search_times(codes[:20], features[:20], codes, features, pool=20, k=10)
+    assert small["recall@10"] < 1.0 and small["two-step s/query"] > 0 and small["speed-up over numpy"] > 0
