@@ -11,6 +11,8 @@ Introduced in the DLBHC chapter.
 
 from __future__ import annotations
 
+from typing import Mapping
+
 import numpy as np
 
 from ..evaluation import feature_report
@@ -28,21 +30,25 @@ RADII = (0, 1, 2, 3, 4, 6, 8)
 _KS = (1, 5, 10, 20, 50, 100, 200, 300, 400, 500, 600, 700, 800, 900, 1000)
 
 
-def classification_rows(run: MethodRun) -> list[dict]:
-    """Test error (%) on every test image: the pre-trained backbone, each fine-tuned network, the paper's rows."""
+# dataset -> (source label, {model: test error in %}) quoted beside ours
+DLBHC_CLASSIFICATION = {"mnist": ("paper (Table 1)", DLBHC_TABLE1),
+                        "cifar10": ("paper (Table 2)", {model: 100 - accuracy for model, accuracy in DLBHC_TABLE2.items()})}
+
+
+def classification_rows(run: MethodRun, tables: Mapping[str, tuple[str, Mapping[str, float]]] | None = None
+                        ) -> list[dict]:
+    """Test error (%) on every test image: the pre-trained backbone, each fine-tuned network, the paper's rows
+    (``tables``: ``{dataset: (source, {model: error %})}``, default DLBHC's Tables 1 and 2)."""
     name = run.dataset.name
     rows = []
     if run.pretrained_accuracy is not None:
         rows.append({"dataset": name, "source": "ours", "model": "backbone without H (pre-training)",
                      "test error (%)": 100 * (1 - run.pretrained_accuracy)})
-    rows += [{"dataset": name, "source": "ours", "model": f"DLBHC, h={bits}", "test error (%)": 100 * (1 - accuracy)}
-             for bits, accuracy in run.accuracy.items()]
-    if name == "mnist":
-        rows += [{"dataset": name, "source": "paper (Table 1)", "model": model, "test error (%)": error}
-                 for model, error in DLBHC_TABLE1.items()]
-    if name == "cifar10":
-        rows += [{"dataset": name, "source": "paper (Table 2)", "model": model, "test error (%)": 100 - accuracy}
-                 for model, accuracy in DLBHC_TABLE2.items()]
+    rows += [{"dataset": name, "source": "ours", "model": f"{run.method.name}, h={bits}",
+              "test error (%)": 100 * (1 - accuracy)} for bits, accuracy in run.accuracy.items()]
+    source, quoted = (DLBHC_CLASSIFICATION if tables is None else tables).get(name, ("", {}))
+    rows += [{"dataset": name, "source": source, "model": model, "test error (%)": error}
+             for model, error in quoted.items()]
     return [{**row, "test accuracy (%)": 100 - row["test error (%)"]} for row in rows]
 
 

@@ -26,7 +26,7 @@ from ..codes import PackedCodes, as_packed, pack, unpack
 from ..runtime import timed
 from ..search import coarse_to_fine_search, feature_rank, hamming_rank
 
-__all__ = ["grown_database", "search_times"]
+__all__ = ["grown_database", "search_times", "time_rows"]
 
 
 def grown_database(codes: PackedCodes, features: np.ndarray, size: int, *, flip: float = 0.02, noise: float = 0.05,
@@ -78,3 +78,20 @@ def search_times(query_codes: PackedCodes, query_features: np.ndarray, database_
     row[f"recall@{k}"] = float(np.mean([len(np.intersect1d(found[:k], exact[:k])) / k
                                         for found, exact in zip(two_lists, linear_lists)]))
     return row
+
+
+def time_rows(run, bits: int, sizes: tuple[int, ...], *, pools: tuple[int, ...] = (100, 1000), k: int = 100,
+              queries: int = 200, seed: int = 0) -> list[dict]:
+    """:func:`search_times` for the run's ``bits`` network (its codes and F4 layer, ``"f7"`` in the outputs) with
+    the database grown to each of ``sizes`` (:func:`grown_database`; never below the real database) and each pool
+    size, for the first ``queries`` queries."""
+    method = run.method.name
+    query_codes = run.part_codes(method, bits, "query")[:queries]
+    query_features = run.layer(bits, "f7", "query")[:queries]
+    codes, features = run.part_codes(method, bits, "database"), run.layer(bits, "f7", "database")
+    rows = []
+    for size in sizes:
+        grown_codes, grown_features = grown_database(codes, features, max(size, len(codes)), seed=seed)
+        rows += [{"dataset": run.dataset.name, **search_times(query_codes, query_features, grown_codes, grown_features,
+                                                              pool=pool, k=k)} for pool in pools]
+    return rows
