@@ -27,6 +27,7 @@ from hashlib_core.runtime import repository_root
 pytestmark = pytest.mark.browser
 ROOT = repository_root()
 MACHINE_PATHS = tuple(path for path in {str(ROOT), str(Path.home()), "/work/", "/tmp/"} if len(path) > 2)
+MAX_STDERR_BOXES = 10
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -91,6 +92,10 @@ def test_every_page_renders_for_a_reader(browser, site):  # browser first: skip 
         repeated_ids = page.evaluate("() => { const seen = new Set(), twice = new Set(); "
                                      "for (const e of document.querySelectorAll('[id]')) { "
                                      "if (seen.has(e.id)) twice.add(e.id); seen.add(e.id); } return [...twice]; }")
+        # progress bars and training logs flood a page with one grey box per line: a few stderr boxes at most
+        stderr_boxes = page.eval_on_selector_all("div.output.stderr, div.cell_output .stderr",
+                                                 "boxes => boxes.map(b => b.innerText.slice(0, 60))")
+        flooded = stderr_boxes if len(stderr_boxes) > MAX_STDERR_BOXES else []
         links = page.eval_on_selector_all("a[href]", "links => links.map(a => a.getAttribute('href'))")
         dead: list[str] = []
         for link in links:
@@ -102,6 +107,7 @@ def test_every_page_renders_for_a_reader(browser, site):  # browser first: skip 
         page.close()
         for kind, found in (("console errors", errors), ("raw math", raw_math), ("images not loaded", broken_images),
                             ("machine paths", paths), ("dead internal links", dead),
+                            (f"more than {MAX_STDERR_BOXES} stderr output boxes (tag the cell remove-stderr)", flooded),
                             ("HTML ids used more than once", repeated_ids)):
             if found:
                 problems.append(f"{page_path}: {kind}: {found[:3]}")

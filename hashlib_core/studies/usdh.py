@@ -216,3 +216,28 @@ def comparison_text(run: MethodRun, rivals: tuple[str, ...], published: Mapping[
         lines.append(f"* {bits} bits: {method} {ours:.3f}" + (f" (paper {paper:.3f})" if paper else "")
                      + f"; {', '.join(beside)}; above {len(wins)} of {len(beside)}.")
     return "\n".join(lines)
+
+
+def ablation_text(variants: Mapping[str, MethodRun], rhos: Mapping[float, MethodRun]) -> str:
+    """Tables 3 and 4 in words, from the runs: the order of the loss variants and the spread over rho."""
+    scored = sorted(((run.headline(run.method.name, run.settings.code_lengths[0]), run.method.name)
+                     for run in variants.values()), reverse=True)
+    bits = next(iter(variants.values())).settings.code_lengths[0]
+    order = " > ".join(f"{name} {value:.3f}" for value, name in scored)
+    lines = [f"* Table 3, {bits} bits: {order}."]
+    if rhos:
+        values = {rho: run.headline(run.method.name, run.settings.code_lengths[0]) for rho, run in rhos.items()}
+        best = max(values, key=values.get)
+        lines.append(f"* Table 4, {next(iter(rhos.values())).settings.code_lengths[0]} bits: mAP@1000 from "
+                     f"{min(values.values()):.3f} to {max(values.values()):.3f} over rho = "
+                     f"{', '.join(f'{rho:g}' for rho in values)} (best at rho = {best:g}).")
+    return "\n".join(lines)
+
+
+def flowers_text(summary: "pd.DataFrame", bits: int = 64) -> str:
+    """Table 5 in words, from the run: the best descriptor and where the codes stand."""
+    best = summary.index[0]
+    codes = [name for name in summary.index if name.endswith(f"{bits}-bit codes")]
+    parts = [f"{name} {summary.loc[name, 'accuracy']:.3f} +- {summary.loc[name, 'std']:.3f}" for name in codes]
+    return (f"Best descriptor over {int(summary['splits'].max())} split(s): **{best}** "
+            f"({summary.loc[best, 'accuracy']:.3f}); " + "; ".join(parts) + ".")
