@@ -158,3 +158,29 @@ def test_deepbit_and_usdh_differ_only_in_their_terms():
     assert usdh_stages[0].objective.quantization == "usdh" and deepbit_stages[0].objective.quantization == "deepbit"
     assert usdh_stages[-1].objective.angles == settings.angles and not usdh_stages[0].objective.angles
     assert not usdh_stages[0].objective.uses_labels
+
+
+def test_the_chapter_prose_quotes_the_runs_numbers():
+    import pandas as pd
+    from types import SimpleNamespace
+
+    from hashlib_core.studies.usdh import ablation_text, flowers_summary, flowers_text, similarity_text, teacher_text
+
+    def fake(name, bits, value):
+        return SimpleNamespace(method=SimpleNamespace(name=name), settings=SimpleNamespace(code_lengths=(bits,)),
+                               headline=lambda method, length: value)
+
+    text = ablation_text({"deepbit": fake("DeepBit (same teacher)", 32, 0.31), "usdh": fake("USDH", 32, 0.42)},
+                         {1.0: fake("USDH", 64, 0.45), 0.5: fake("USDH", 64, 0.47)})
+    assert "USDH 0.420 > DeepBit (same teacher) 0.310" in text and "0.450 to 0.470" in text and "rho = 0.5)" in text
+    rows = [{"descriptor": name, "seed": seed, "accuracy": value + 0.01 * seed, "svm seconds": 0.1}
+            for seed in (0, 1) for name, value in (("HOG", 0.6), ("USDH 64-bit codes", 0.7))]
+    summary = flowers_summary(rows)
+    assert list(summary.index) == ["USDH 64-bit codes", "HOG"] and summary.loc["HOG", "splits"] == 2
+    assert "**USDH 64-bit codes** (0.705)" in flowers_text(summary)
+    teachers = [{"teacher": "pixels", "mAP@1000 (euclidean)": 0.2}, {"teacher": "lite0-128px", "mAP@1000 (euclidean)": 0.5}]
+    assert teacher_text(teachers, "lite0-128px").startswith("Best teacher by its own Euclidean ranking: **lite0-128px**")
+    spread = [{"teacher scale": scale, "rho": 1.0, "S 5 %": low, "S median": mid, "S 95 %": high}
+              for scale, low, mid, high in (("as printed", 0.97, 0.99, 0.999), ("calibrated", 0.1, 0.5, 0.8))]
+    assert "as printed, 90 % of the pairs have S between 0.970 and 0.999" in similarity_text(spread)
+    assert isinstance(summary, pd.DataFrame)
