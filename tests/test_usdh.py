@@ -184,3 +184,24 @@ def test_the_chapter_prose_quotes_the_runs_numbers():
               for scale, low, mid, high in (("as printed", 0.97, 0.99, 0.999), ("calibrated", 0.1, 0.5, 0.8))]
     assert "as printed, 90 % of the pairs have S between 0.970 and 0.999" in similarity_text(spread)
     assert isinstance(summary, pd.DataFrame)
+
+
+def test_teachers_by_name_and_the_offline_error_for_vgg19(monkeypatch):
+    import urllib.error
+
+    import torchvision.models
+
+    from hashlib_core.nets.dlbhc import PretrainedWeightsUnavailable
+    from hashlib_core.teachers import teacher_kind, teacher_prefix
+
+    assert teacher_kind("lite0-128px") == ("lite0", 128) and teacher_kind("vgg19-224px") == ("vgg19", 224)
+    assert teacher_kind("gist512") is None and teacher_kind("resnet-224px") is None
+
+    def offline(**_):
+        raise urllib.error.URLError("no network")
+
+    monkeypatch.setattr(torchvision.models, "vgg19", offline)
+    with pytest.raises(PretrainedWeightsUnavailable, match="teacher 'lite0'"):
+        teacher_prefix("vgg19", 224).build()
+    with pytest.raises(ValueError, match="teacher must be one of"):
+        teacher_prefix("alexnet", 224)

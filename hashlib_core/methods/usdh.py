@@ -3,7 +3,7 @@
 Introduced in the USDH chapter. The method, as a
 :class:`~hashlib_core.experiment.DeepHashingMethod` that never sees a label:
 
-1. a teacher network trained on ImageNet (the paper: VGG-19's second FC layer;
+1. a teacher network trained on ImageNet (the paper: VGG-19's second FC layer, profile ``vgg19``;
    offline: EfficientNet-Lite0's pooled features, :mod:`hashlib_core.teachers`)
    gives the similarities ``S_ij = exp(-||x_i - x_j|| / (rho d))`` (Eq. 2). On this teacher's features, as
    they are or standardised, every S lies close to 1 (distances are small against ``d``), so the codes are
@@ -38,12 +38,11 @@ from ..data import ImageDataset
 from ..experiment import DeepHashingMethod, TrainingStage
 from ..losses import (DEEPBIT_ROTATION_ANGLES, bit_balance_loss, deepbit_angle_weights, quantization_loss,
                       rotation_loss, semantic_loss, teacher_similarity)
-from ..nets.efficientnet import lite0_pooled
 from ..nets.usdh import sigmoid_hash_head
 from ..objectives import Batch, Objective
 from ..protocols import Protocol
 from ..settings import BaselineRun, Recipe, RunSettings, _check_int, _check_number, _fail
-from ..teachers import rotated_teacher_features, teacher_features
+from ..teachers import TEACHERS, rotated_teacher_features, teacher_features, teacher_prefix
 
 __all__ = ["LOSSES", "UsdhSettings", "USDH", "UsdhObjective", "calibrated_teacher", "PROFILES"]
 
@@ -58,11 +57,12 @@ MAP_DEPTH = 1000  # Table 1: mAP at the top 1,000
 
 @dataclass(frozen=True)
 class UsdhSettings(RunSettings):
-    """USDH's run: the teacher's input size (EfficientNet-Lite0, pixels), the hidden width of the hash network,
+    """USDH's run: the teacher (:data:`hashlib_core.teachers.TEACHERS`) and its input size in pixels, the hidden width of the hash network,
     ``rho`` of Eq. 2 and whether the teacher's scale is calibrated (``calibrate``), the weights of J2 (``alpha``), J3 (``balance``) and J4 (``rotation``), DeepBit's rotation
     ``angles``, how many training images get rotated copies (``rotated_images``, a seeded subset), and stage 2's
     recipe (``rotation_recipe``; None: stage 1 only)."""
 
+    teacher: str = "lite0"
     teacher_size: int = 128
     hidden: int = 1024
     rho: float = 1.0
@@ -77,6 +77,8 @@ class UsdhSettings(RunSettings):
     def __post_init__(self) -> None:
         super().__post_init__()
         owner = type(self).__name__
+        if self.teacher not in TEACHERS:
+            _fail(owner, "teacher", f"one of {', '.join(map(repr, TEACHERS))}", self.teacher)
         _check_int(owner, "teacher_size", self.teacher_size, 32)
         _check_int(owner, "hidden", self.hidden, 1)
         _check_int(owner, "rotated_images", self.rotated_images, 1)
@@ -95,7 +97,7 @@ class UsdhSettings(RunSettings):
     @property
     def teacher_feature(self) -> str:
         """The teacher's feature kind (:func:`hashlib_core.features.dataset_features`), e.g. ``lite0-128px``."""
-        return f"lite0-{self.teacher_size}px"
+        return f"{self.teacher}-{self.teacher_size}px"
 
 
 @dataclass(frozen=True)
@@ -164,6 +166,15 @@ PROFILES: dict[str, dict[str, UsdhSettings]] = {
         baselines=(*(BaselineRun(name) for name in ("lsh", "pcah", "sh", "sphh", "itq")),
                    *(BaselineRun(name, feature="lite0-128px") for name in ("lsh", "pcah", "sh", "itq"))),
         map_depth=MAP_DEPTH)},
+    # the paper's teacher (ImageNet VGG-19, fc7 at 224 px), for readers with internet and a GPU
+    "vgg19": {"cifar10": UsdhSettings(
+        code_lengths=(16, 32, 64), recipe=Recipe(epochs=30, lr=1e-3, optimizer="adam", weight_decay=0.0, padding=0,
+                                                 flip=False),
+        rotation_recipe=Recipe(epochs=10, lr=5e-4, optimizer="adam", weight_decay=0.0, padding=0, flip=False),
+        protocol="deepbit", feature="gist512", teacher="vgg19", teacher_size=224, rotated_images=50_000,
+        baselines=(*(BaselineRun(name) for name in ("lsh", "pcah", "sh", "sphh", "itq")),
+                   *(BaselineRun(name, feature="vgg19-224px") for name in ("lsh", "pcah", "sh", "itq"))),
+        map_depth=MAP_DEPTH)},
 }
 
 
@@ -180,7 +191,8 @@ class USDH(DeepHashingMethod, name="USDH", chapter="usdh", profiles=PROFILES, ha
     def network_inputs(self, dataset: ImageDataset, settings: UsdhSettings, *, device: str | torch.device = "auto",
                        progress: bool = True) -> ImageDataset:
         """The frozen teacher's pooled features of every image (computed once, cached)."""
-        return teacher_features(dataset, lite0_pooled(settings.teacher_size), device=device, progress=progress)
+        return teacher_features(dataset, teacher_prefix(settings.teacher, settings.teacher_size), device=device,
+                                progress=progress)
 
     def build_network(self, dataset: ImageDataset, bits: int, settings: UsdhSettings) -> nn.Module:
         """The hash network on the teacher's features (``dataset`` is what :meth:`network_inputs` returned)."""
@@ -191,7 +203,7 @@ class USDH(DeepHashingMethod, name="USDH", chapter="usdh", profiles=PROFILES, ha
         """Per training image ``(1 + angles, d)``: the teacher's features standardised per dimension over the
         training images and, with ``calibrate``, scaled by :func:`calibrated_teacher` (what S is computed on), then the hash network's inputs for its rotated copies (the
         unrotated one is the image's own; NaN rows for images outside the seeded ``rotated_images`` subset)."""
-        teacher = lite0_pooled(settings.teacher_size)
+        teacher = teacher_prefix(settings.teacher, settings.teacher_size)
         features = teacher_features(dataset, teacher, device=device).images
         train = np.asarray(protocol.train)
         own = features[torch.from_numpy(train)].reshape(len(train), -1).float()

@@ -24,7 +24,7 @@ from torch import nn
 from .dropout import FastDropout
 from .notation import Standardize
 
-__all__ = ["LatentHashNet", "PretrainedWeightsUnavailable", "resize_to", "dlbhc_alexnet", "dlbhc_small", "dlbhc_efficientnet", "latent_outputs",
+__all__ = ["LatentHashNet", "PretrainedWeightsUnavailable", "imagenet_network", "resize_to", "dlbhc_alexnet", "dlbhc_small", "dlbhc_efficientnet", "latent_outputs",
            "f7_outputs", "IMAGENET_MEAN", "IMAGENET_STD"]
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
@@ -90,6 +90,18 @@ class _Resize(nn.Module):
         return nn.functional.interpolate(inputs, size=(self.size, self.size), mode="bilinear", align_corners=False)
 
 
+def imagenet_network(build, network: str, alternative: str) -> nn.Module:
+    """``build()`` (a torchvision constructor that downloads ImageNet weights on first use), or
+    :class:`PretrainedWeightsUnavailable` naming ``network``, where the weights come from and ``alternative``."""
+    try:
+        return build()
+    except Exception as error:  # URLError, OSError, RuntimeError (checksum) depending on the cause
+        raise PretrainedWeightsUnavailable(
+            f"ImageNet weights for {network} could not be loaded ({type(error).__name__}: {error}). They are "
+            "downloaded from download.pytorch.org on first use, into the torch hub cache; connect to the internet "
+            f"or copy the file there, or {alternative}.") from error
+
+
 def resize_to(size: int) -> nn.Module:
     """A module that resizes images to ``size`` x ``size`` (bilinear) and repeats grey ones into three channels."""
     return _Resize(size)
@@ -104,14 +116,8 @@ def dlbhc_alexnet(bits: int = 48, classes: int = 10, *, pretrained: bool = True)
     """
     from torchvision.models import AlexNet_Weights, alexnet
 
-    weights = AlexNet_Weights.IMAGENET1K_V1 if pretrained else None
-    try:
-        network = alexnet(weights=weights)
-    except Exception as error:  # URLError, OSError, RuntimeError (checksum) depending on the cause
-        raise PretrainedWeightsUnavailable(
-            f"ImageNet weights for AlexNet could not be loaded ({type(error).__name__}: {error}). They are "
-            "downloaded from download.pytorch.org on first use, into the torch hub cache; connect to the internet "
-            "or copy the file there, or use the CPU backbone (backbone='small'), which trains from scratch.") from error
+    network = imagenet_network(lambda: alexnet(weights=AlexNet_Weights.IMAGENET1K_V1 if pretrained else None),
+                               "AlexNet", "use the CPU backbone (backbone='small'), which trains from scratch")
     normalise = Standardize(3)
     normalise.set_statistics(torch.tensor(IMAGENET_MEAN), torch.tensor(IMAGENET_STD))
     classifier = list(network.classifier.children())  # Dropout, F6, ReLU, Dropout, F7, ReLU, F8

@@ -25,7 +25,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .dlbhc import IMAGENET_MEAN, IMAGENET_STD, LatentHashNet, PretrainedWeightsUnavailable, resize_to
+from .dlbhc import IMAGENET_MEAN, IMAGENET_STD, LatentHashNet, imagenet_network, resize_to
 from .dropout import FastDropout
 from .notation import Standardize
 
@@ -104,15 +104,10 @@ def latent_googlenet(bits: int = 48, classes: int = 10, *, pretrained: bool = Tr
 
     if not pretrained:
         network = googlenet(weights=None, aux_logits=False, init_weights=True)
-    else:
-        try:  # torchvision drops the auxiliary classifiers after loading the ImageNet weights
-            network = googlenet(weights=GoogLeNet_Weights.IMAGENET1K_V1)
-        except Exception as error:  # URLError, OSError, RuntimeError (checksum) depending on the cause
-            raise PretrainedWeightsUnavailable(
-                f"ImageNet weights for GoogLeNet could not be loaded ({type(error).__name__}: {error}). They are "
-                "downloaded from download.pytorch.org on first use, into the torch hub cache; connect to the "
-                "internet or copy the file there, or use the small Inception network (backbone 'inception-small'), "
-                "which trains from scratch.") from error
+    else:  # torchvision drops the auxiliary classifiers after loading the ImageNet weights
+        network = imagenet_network(lambda: googlenet(weights=GoogLeNet_Weights.IMAGENET1K_V1), "GoogLeNet",
+                                   "use the small Inception network (backbone 'inception-small'), which trains "
+                                   "from scratch")
     network.transform_input = False  # the standardisation below does ImageNet's normalisation
     normalise = Standardize(3)
     normalise.set_statistics(torch.tensor(IMAGENET_MEAN), torch.tensor(IMAGENET_STD))

