@@ -27,6 +27,7 @@ import torch
 from torch import nn
 
 from .cache import atomic_write
+from .distributed import all_sum, average_gradients, broadcast_parameters, process_group
 from .codes import PackedCodes, binarize, pack
 from .losses import classification_loss
 from .objectives import Batch, Classification, Objective
@@ -263,7 +264,10 @@ def fit(model: nn.Module, images: torch.Tensor, labels: torch.Tensor | None, obj
     images/s beside it) and a summary line is printed every ``log_every``
     epochs (and after the last). ``precision="bf16"`` runs forward and loss
     under bfloat16 autocast (weights, gradients and optimiser state stay
-    float32). Each history entry holds ``epoch``, ``loss``,
+    float32). Under a ``torch.distributed`` process group (``torchrun``) each
+    process trains on its slice of every mini-batch and the gradients are
+    averaged (:mod:`hashlib_core.distributed`); ``batch_size`` is the global batch.
+    Each history entry holds ``epoch``, ``loss``,
     ``accuracy`` (training, when the objective classifies, else None),
     ``val_accuracy``, ``seconds``, ``images_per_second`` and ``lr``.
     """
@@ -280,6 +284,10 @@ def fit(model: nn.Module, images: torch.Tensor, labels: torch.Tensor | None, obj
         raise ValueError(f"{len(images)} training images cannot fill one batch of {batch_size}; lower batch_size")
     if precision not in ("fp32", "bf16"):
         raise ValueError(f"precision must be 'fp32' or 'bf16' (autocast with fp32 master weights), got {precision!r}")
+    rank, world = process_group()
+    if batch_size % world:
+        raise ValueError(f"batch_size {batch_size} must split evenly over {world} processes")
+    progress = progress and rank == 0
     configure_threads(threads)
     chosen = pick_device(device)
     seed_everything(seed)
@@ -312,6 +320,8 @@ def fit(model: nn.Module, images: torch.Tensor, labels: torch.Tensor | None, obj
         history, first_epoch = list(state["history"]), int(state["epoch"])
         if averaged is not None:
             averaged = [tensor.to(chosen) for tensor in state["averaged"]]
+    if world > 1:
+        broadcast_parameters(model)
     data = images.to(chosen) if chosen.type == "cuda" else images
     label_data = labels.to(chosen) if objective.uses_labels else None
     target_data = targets.to(chosen) if objective.uses_targets else None
@@ -323,7 +333,7 @@ def fit(model: nn.Module, images: torch.Tensor, labels: torch.Tensor | None, obj
         loss_sum = torch.zeros((), device=chosen)
         correct_sum = torch.zeros((), device=chosen, dtype=torch.long)
         for step in range(steps_per_epoch):
-            batch_index = order[step * batch_size:(step + 1) * batch_size]
+            batch_index = order[step * batch_size:(step + 1) * batch_size][rank::world]  # this process's slice
             batch = data[batch_index.to(data.device)]
             if augmentation is not None:
                 batch = augment_batch(batch, augmentation, generator)
@@ -338,6 +348,8 @@ def fit(model: nn.Module, images: torch.Tensor, labels: torch.Tensor | None, obj
                                          "lower the learning rate")
             opt.zero_grad(set_to_none=True)
             loss.backward()
+            if world > 1:
+                average_gradients(parameters, world)
             opt.step()
             scheduler.step()
             if averaged is not None:
@@ -345,6 +357,8 @@ def fit(model: nn.Module, images: torch.Tensor, labels: torch.Tensor | None, obj
             loss_sum += loss.detach() * len(batch_index)
             if objective.classifies:
                 correct_sum += (scores.argmax(dim=1) == batch_labels).sum()
+        if world > 1:
+            loss_sum, correct_sum = all_sum(loss_sum), all_sum(correct_sum)
         seconds = time.perf_counter() - started
         seen = steps_per_epoch * batch_size
         record = {"epoch": epoch + 1, "loss": loss_sum.item() / seen,
@@ -362,7 +376,7 @@ def fit(model: nn.Module, images: torch.Tensor, labels: torch.Tensor | None, obj
             accuracy = "" if record["accuracy"] is None else f", acc {record['accuracy']:.4f}"
             print(f"epoch {epoch + 1}/{epochs}: loss {record['loss']:.4f}{accuracy}{extras}, "
                   f"{seconds:.1f} s, {record['images_per_second']:.0f} img/s")
-        if checkpoint is not None:
+        if checkpoint is not None and rank == 0:
             save_checkpoint(checkpoint, {"model": model.state_dict(), "optimizer": opt.state_dict(),
                                          "scheduler": scheduler.state_dict(), "generator": generator.get_state(),
                                          "torch_rng": torch.get_rng_state(), "history": history,
