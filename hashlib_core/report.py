@@ -19,7 +19,7 @@ from .runtime import pick_device, repository_root, timed
 from .settings import RunSettings, settings_record
 
 __all__ = ["timed", "describe_plan", "run_plan", "training_frame", "ours_beside_paper", "beside_paper_text",
-           "pick_run", "write_chapter_results", "results_frame", "study_table", "sanity_check"]
+           "pick_run", "write_chapter_results", "results_frame", "study_table", "sanity_check", "show_search_studies"]
 
 
 def describe_plan(plan: Mapping[str, RunSettings], device: str | torch.device = "auto") -> pd.DataFrame:
@@ -162,3 +162,21 @@ def sanity_check(run: MethodRun, method: str, baseline: str) -> None:
         assert ours > theirs, f"{run.dataset.name} {bits} bits: {method} {ours:.3f} is not above {baseline} {theirs:.3f}"
         assert len(run.codes[(method, bits)]) == len(run.dataset) and run.codes[(method, bits)].n_bits == bits
         assert run.outputs[bits][run.method.hash_layer].shape == (len(run.dataset), bits)
+
+
+def show_search_studies(comparisons: Mapping[str, Mapping[int, dict]]) -> None:
+    """Display every ES / BCS / HDS study (:func:`hashlib_core.studies.dlbhc.search_studies` per dataset): its summary
+    table, its three-panel figure and its by-radius table."""
+    import matplotlib.pyplot as plt
+    from IPython.display import display
+
+    from .plots import search_study
+
+    for name, per_length in comparisons.items():
+        for bits, comparison in per_length.items():
+            display(pd.DataFrame(comparison["summary"]).drop(columns="kind").style.format(
+                {"mAP@1000": "{:.4f}", "precision@10": "{:.4f}", "ms per query": "{:.2f}"}, na_rep="-")
+                .hide(axis="index").set_caption(f"{name}, {bits} bits"))
+            search_study(comparison, f"{name}, {bits} bits")
+            plt.show()
+            display(pd.DataFrame(comparison["radius"]).style.format(precision=3).hide(axis="index"))
