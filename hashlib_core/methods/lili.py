@@ -21,8 +21,11 @@ GPU).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ..settings import BaselineRun, Recipe
 from .dlbhc import DLBHC, Backbone, DlbhcSettings
+from .dlbhc import PROFILES as DLBHC_PROFILES
 
 __all__ = ["LiLi", "PROFILES", "REPORT_KS"]
 
@@ -30,12 +33,13 @@ REPORT_KS = (1, 10, 50, 100, 200, 300, 400, 500, 600, 700, 800, 900, 1000)  # Fi
 _LENGTHS = (12, 24, 32, 48)
 _BASELINES = tuple(BaselineRun(name) for name in ("lsh", "itq", "ksh"))
 PROFILES: dict[str, dict[str, DlbhcSettings]] = {
-    "smoke": {"mnist5k": DlbhcSettings(
-        code_lengths=(16, 48), backbone=Backbone("inception-small", width=16, f7_dim=64),
-        pretrain=Recipe(epochs=2, weight_decay=0.05, padding=0, flip=False),
-        recipe=Recipe(epochs=2, lr=2e-3, weight_decay=0.05, padding=0, flip=False), protocol="dlbhc",
-        protocol_options={"n_queries": 200}, feature="pixels", baselines=(BaselineRun("lsh"), BaselineRun("itq")),
-        report_ks=REPORT_KS)},
+    # DLBHC's smoke run with the Inception backbone, shorter training and Li & Li's precision depths
+    "smoke": {"mnist5k": replace(
+        DLBHC_PROFILES["smoke"]["mnist5k"], code_lengths=(16, 48), backbone=Backbone("inception-small", width=16,
+                                                                                    f7_dim=64),
+        pretrain=replace(DLBHC_PROFILES["smoke"]["mnist5k"].pretrain, epochs=2),
+        recipe=replace(DLBHC_PROFILES["smoke"]["mnist5k"].recipe, epochs=2), report_ks=REPORT_KS, map_depth=None,
+        extra_query_sets={})},
     # provisional: width and epochs still to be chosen by measured accuracy per CPU minute
     "paper": {
         "mnist": DlbhcSettings(
