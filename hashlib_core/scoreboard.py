@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 
-from .published import CNNBH_TABLE1, DLBHC_RELEASE_MAP1000, ZENG_TARGETS
+from .published import CNNBH_TABLE1, DLBHC_RELEASE_MAP1000, USDH_TABLE1, ZENG_TARGETS
 from .results import metric_value, read_results
 from .runtime import repository_root
 
@@ -52,6 +52,8 @@ CLAIMS = [
           "code release", profile="lite0", note="ImageNet EfficientNet-Lite0 for AlexNet"),
     *(Claim("zeng", name, "mAP", "Zeng (bilinear max+avg)", targets, "book target; the paper prints curves only",
             tolerance=0.0) for name, targets in ZENG_TARGETS.items()),
+    Claim("usdh", "cifar10", "mAP@1000", "USDH", USDH_TABLE1["USDH"], "Table 1",
+          note="ImageNet EfficientNet-Lite0 teacher for VGG-19"),
 ]
 
 
