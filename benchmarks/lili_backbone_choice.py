@@ -11,6 +11,7 @@ as fit into MINUTES at that speed, and tested on the whole test split. The Li & 
 import json
 import sys
 import time
+from pathlib import Path
 from dataclasses import replace
 
 import torch
@@ -51,7 +52,7 @@ def main(data_root: str, dataset_name: str = "cifar10", minutes: str = "8", out:
     for width in WIDTHS:
         settings = replace(paper, backbone=Backbone("inception-small", width=width, f7_dim=paper.backbone.f7_dim))
         speed = images_per_second(method, dataset, settings, protocol)
-        epochs = max(1, int(float(minutes) * 60 * speed / len(protocol.train)))
+        epochs = max(1, round(float(minutes) * 60 * speed / len(protocol.train)))  # nearest: budgets within half an epoch
         settings = replace(settings, pretrain=replace(settings.pretrain, epochs=epochs))
         trained = pretrain(method, dataset, protocol, settings, checkpoints=False, progress=False)
         accuracy = evaluate_accuracy(trained.model, dataset.images[test], dataset.labels[test])
@@ -60,6 +61,7 @@ def main(data_root: str, dataset_name: str = "cifar10", minutes: str = "8", out:
                      "test_accuracy": accuracy})
         print(runs[-1], flush=True)
     if out:
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
         with open(out, "w") as handle:
             json.dump({"runs": runs, "dataset": dataset_name, "minutes_per_candidate": float(minutes),
                        "command": f"python benchmarks/lili_backbone_choice.py DATA_ROOT {dataset_name} {minutes}",
