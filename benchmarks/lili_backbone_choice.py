@@ -11,8 +11,8 @@ as fit into MINUTES at that speed, and tested on the whole test split. The Li & 
 import json
 import sys
 import time
-from pathlib import Path
 from dataclasses import replace
+from pathlib import Path
 
 import torch
 

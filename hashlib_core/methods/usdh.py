@@ -157,8 +157,8 @@ PROFILES: dict[str, dict[str, UsdhSettings]] = {
         protocol="deepbit", feature="pixels", teacher_size=32, hidden=256, rotated_images=500,
         baselines=(BaselineRun("lsh"), BaselineRun("itq"), BaselineRun("itq", feature="lite0-32px")),
         map_depth=MAP_DEPTH)},
-    # measured on the lite0-128px teacher (32 bits, stage 1 only, mAP@1000): 5 epochs 0.478, 15 epochs 0.472;
-    # alpha 0.01 / 0.1 / 0.3: 0.448 / 0.478 / 0.500; rho 0.25 / 1 / 2 (calibrated): 0.294 / 0.478 / 0.427
+    # benchmarks/usdh_settings.py on the lite0-128px teacher (32 bits, stage 1 only, mAP@1000): 5 epochs 0.478,
+    # 15 epochs 0.472; alpha 0.01 / 0.1 / 0.3: 0.448 / 0.478 / 0.500; rho 0.25 / 1 / 2 (calibrated): 0.294 / 0.478 / 0.427
     "paper": {"cifar10": UsdhSettings(
         code_lengths=(16, 32, 64), recipe=Recipe(epochs=5, lr=1e-3, optimizer="adam", weight_decay=0.0, padding=0,
                                                  flip=False),

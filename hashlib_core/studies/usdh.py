@@ -121,8 +121,9 @@ def _svm_accuracy(features: np.ndarray, labels: np.ndarray, protocol: Protocol) 
     return float((classifier.predict(features[protocol.query]) == labels[protocol.query]).mean()), seconds
 
 
-FLOWER_EPOCHS = (200, 20)  # stages 1 and 2 on 680 images; measured (64 bits, split 0, SVM accuracy): 5 epochs
+# stages 1 and 2 on 680 images; benchmarks/usdh_flower_epochs.py (64 bits, split 0, SVM accuracy): 5 epochs
 # 0.571, 50: 0.700, 200: 0.738, 200 + 20 with rotations: 0.753 (CIFAR-10's 5 epochs are 2,500 steps, here 35)
+FLOWER_EPOCHS = (200, 20)
 
 
 def flowers_rows(flowers: ImageDataset, settings: UsdhSettings, *, seeds: tuple[int, ...] = (0, 1, 2, 3, 4),
