@@ -115,87 +115,110 @@ def _sampled_cut(query, database, n_bits, k, buffer):
     return n_bits
 
 
-@njit(cache=True)
-def _top_k_one_query(query, database, n_bits, k, out_index, out_distance):
-    """One pass over the database keeping candidates with distance <= a shrinking cut.
+_QUERY_BLOCK = 16  # queries that share one pass over the database
+_TILE_BYTES = 32_768  # database bytes per tile: the tile stays in L1 while every query of the block scans it
 
-    Candidates are appended in database-index order and the cut only drops when
-    at least k strictly closer candidates exist, so after a final counting sort
-    by distance (stable) the first k are the top k with ties in index order.
-    Distances are computed a block at a time and a block is only scanned
-    (branchy code) when a branch-free count says it holds a candidate.
+
+@njit(cache=True)
+def _top_k_query_block(queries, first, last, database, n_bits, k, out_index, out_distance):
+    """Top k of queries ``first:last`` in one pass over the database, a tile at a time.
+
+    Each query keeps candidates with distance <= a shrinking cut. Candidates are
+    appended in database-index order and a query's cut only drops when at least k
+    strictly closer candidates exist, so after a final counting sort by distance
+    (stable) the first k are the top k with ties in index order. Distances are
+    computed a block of 128 items at a time and a block is only scanned (branchy
+    code) when a branch-free count says it holds a candidate. The queries of a
+    block take turns on each database tile, so the tile is read from memory once
+    per query block instead of once per query.
     """
     n = database.shape[0]
+    n_queries = last - first
+    tile = max(_BLOCK, (_TILE_BYTES // (8 * database.shape[1])) // _BLOCK * _BLOCK)
     capacity = max(4 * k, 1024)
-    candidate_index = np.empty(capacity, dtype=np.int64)
-    candidate_distance = np.empty(capacity, dtype=np.int64)
-    histogram = np.zeros(n_bits + 1, dtype=np.int64)
+    candidate_index = np.empty((n_queries, capacity), dtype=np.int64)
+    candidate_distance = np.empty((n_queries, capacity), dtype=np.int64)
+    histograms = np.zeros((n_queries, n_bits + 1), dtype=np.int64)
+    stored = np.zeros(n_queries, dtype=np.int64)
+    within_cut = np.zeros(n_queries, dtype=np.int64)  # candidates with distance <= cut
+    cuts = np.empty(n_queries, dtype=np.int64)
     block_distance = np.empty(_BLOCK, dtype=np.uint32)
     hit_positions = np.empty(_BLOCK, dtype=np.int64)
-    cut = _sampled_cut(query, database, n_bits, k, block_distance)
-    within_cut = 0  # candidates with distance <= cut
-    stored = 0
-    for start in range(0, n, _BLOCK):
-        stop = min(start + _BLOCK, n)
-        if _block_distances(query, database, start, stop, np.uint32(cut), block_distance) == 0:
-            continue
-        block_cut = np.uint32(cut)
-        n_hits = 0
-        for t in range(stop - start):  # branch-free compaction of the hit positions
-            hit_positions[n_hits] = t
-            n_hits += 1 if block_distance[t] <= block_cut else 0
-        for h in range(n_hits):
-            t = hit_positions[h]
-            distance = np.int64(block_distance[t])
-            if distance > cut:
-                continue
-            if stored == capacity:  # drop candidates the cut has passed by
-                kept = 0
-                for c in range(stored):
-                    if candidate_distance[c] <= cut:
-                        candidate_index[kept] = candidate_index[c]
-                        candidate_distance[kept] = candidate_distance[c]
-                        kept += 1
-                stored = kept
-                if stored == capacity:
-                    capacity *= 2
-                    grown_index = np.empty(capacity, dtype=np.int64)
-                    grown_distance = np.empty(capacity, dtype=np.int64)
-                    grown_index[:stored] = candidate_index[:stored]
-                    grown_distance[:stored] = candidate_distance[:stored]
-                    candidate_index = grown_index
-                    candidate_distance = grown_distance
-            candidate_index[stored] = start + t
-            candidate_distance[stored] = distance
-            stored += 1
-            histogram[distance] += 1
-            within_cut += 1
-            while cut > 0 and within_cut - histogram[cut] >= k:
-                within_cut -= histogram[cut]
-                histogram[cut] = 0
-                cut -= 1
-    # stable counting sort of the surviving candidates by distance
-    counts = np.zeros(n_bits + 2, dtype=np.int64)
-    for c in range(stored):
-        if candidate_distance[c] <= cut:
-            counts[candidate_distance[c] + 1] += 1
-    for d in range(1, n_bits + 2):
-        counts[d] += counts[d - 1]
-    for c in range(stored):
-        distance = candidate_distance[c]
-        if distance <= cut:
-            position = counts[distance]
-            counts[distance] += 1
-            if position < k:
-                out_index[position] = candidate_index[c]
-                out_distance[position] = distance
+    for q in range(n_queries):
+        cuts[q] = _sampled_cut(queries[first + q], database, n_bits, k, block_distance)
+    for tile_start in range(0, n, tile):
+        tile_stop = min(tile_start + tile, n)
+        for q in range(n_queries):
+            query = queries[first + q]
+            cut = cuts[q]
+            histogram = histograms[q]
+            for start in range(tile_start, tile_stop, _BLOCK):
+                stop = min(start + _BLOCK, tile_stop)
+                if _block_distances(query, database, start, stop, np.uint32(cut), block_distance) == 0:
+                    continue
+                block_cut = np.uint32(cut)
+                n_hits = 0
+                for t in range(stop - start):  # branch-free compaction of the hit positions
+                    hit_positions[n_hits] = t
+                    n_hits += 1 if block_distance[t] <= block_cut else 0
+                for h in range(n_hits):
+                    t = hit_positions[h]
+                    distance = np.int64(block_distance[t])
+                    if distance > cut:
+                        continue
+                    if stored[q] == capacity:  # drop candidates the cut has passed by
+                        kept = 0
+                        for c in range(stored[q]):
+                            if candidate_distance[q, c] <= cut:
+                                candidate_index[q, kept] = candidate_index[q, c]
+                                candidate_distance[q, kept] = candidate_distance[q, c]
+                                kept += 1
+                        stored[q] = kept
+                        if kept == capacity:  # every kept candidate is needed: grow every query's buffer
+                            capacity *= 2
+                            grown_index = np.empty((n_queries, capacity), dtype=np.int64)
+                            grown_distance = np.empty((n_queries, capacity), dtype=np.int64)
+                            grown_index[:, :kept] = candidate_index
+                            grown_distance[:, :kept] = candidate_distance
+                            candidate_index = grown_index
+                            candidate_distance = grown_distance
+                    candidate_index[q, stored[q]] = start + t
+                    candidate_distance[q, stored[q]] = distance
+                    stored[q] += 1
+                    histogram[distance] += 1
+                    within_cut[q] += 1
+                    while cut > 0 and within_cut[q] - histogram[cut] >= k:
+                        within_cut[q] -= histogram[cut]
+                        histogram[cut] = 0
+                        cut -= 1
+            cuts[q] = cut
+    counts = np.empty(n_bits + 2, dtype=np.int64)
+    for q in range(n_queries):  # stable counting sort of each query's surviving candidates by distance
+        cut = cuts[q]
+        counts[:] = 0
+        for c in range(stored[q]):
+            if candidate_distance[q, c] <= cut:
+                counts[candidate_distance[q, c] + 1] += 1
+        for d in range(1, n_bits + 2):
+            counts[d] += counts[d - 1]
+        for c in range(stored[q]):
+            distance = candidate_distance[q, c]
+            if distance <= cut:
+                position = counts[distance]
+                counts[distance] += 1
+                if position < k:
+                    out_index[first + q, position] = candidate_index[q, c]
+                    out_distance[first + q, position] = distance
 
 
 @njit(parallel=True, cache=True)
 def top_k(queries, database, n_bits, k, out_index, out_distance):
-    """Top-k Hamming neighbours per query, ties in database-index order."""
-    for i in prange(queries.shape[0]):
-        _top_k_one_query(queries[i], database, n_bits, k, out_index[i], out_distance[i])
+    """Top-k Hamming neighbours per query, ties in database-index order; blocks of queries in parallel."""
+    n_blocks = (queries.shape[0] + _QUERY_BLOCK - 1) // _QUERY_BLOCK
+    for b in prange(n_blocks):
+        first = b * _QUERY_BLOCK
+        _top_k_query_block(queries, first, min(first + _QUERY_BLOCK, queries.shape[0]), database, n_bits, k,
+                           out_index, out_distance)
 
 
 @njit(parallel=True, cache=True)

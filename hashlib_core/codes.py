@@ -32,6 +32,8 @@ __all__ = [
     "to_signed",
     "from_signed",
     "as_packed",
+    "concatenate",
+    "flipped_copies",
 ]
 
 SIGMOID_THRESHOLD = 0.5
@@ -177,3 +179,23 @@ def from_signed(signs: Any) -> np.ndarray:
         others = np.unique(array[~np.isin(array, (-1, 1))])[:5]
         raise ValueError(f"signs must hold only -1 and +1, found values such as {others.tolist()}")
     return (array > 0).astype(np.uint8)
+
+
+def concatenate(parts: list[PackedCodes]) -> PackedCodes:
+    """The codes of ``parts`` (same code length) one after another."""
+    lengths = {part.n_bits for part in parts}
+    if len(lengths) != 1:
+        raise ValueError(f"can only concatenate codes of one length, got {sorted(lengths)} bits")
+    return PackedCodes(np.concatenate([part.words for part in parts]), lengths.pop())
+
+
+def flipped_copies(codes: PackedCodes, rows: np.ndarray, flip: float, rng: np.random.Generator, *,
+                   chunk: int = 1 << 20) -> PackedCodes:
+    """Copies of ``codes[rows]`` with each bit flipped independently with probability ``flip`` (draws from
+    ``rng``, ``chunk`` rows at a time so millions of copies fit in memory; the draws equal one big draw)."""
+    if not 0 <= flip <= 1:
+        raise ValueError(f"flip is a probability in [0, 1], got {flip}")
+    parts = [pack(unpack(codes[rows[start:start + chunk]]) ^ (rng.random((len(rows[start:start + chunk]),
+                                                                            codes.n_bits)) < flip))
+             for start in range(0, len(rows), chunk)]
+    return concatenate(parts) if parts else PackedCodes(np.zeros((0, codes.words.shape[1]), np.uint64), codes.n_bits)

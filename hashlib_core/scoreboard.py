@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 
-from .published import CNNBH_TABLE1, DLBHC_RELEASE_MAP1000, USDH_TABLE1, ZENG_TARGETS
+from .published import CNNBH_TABLE1, DLBHC_RELEASE_MAP1000, LILI_PRECISION_48, USDH_TABLE1, ZENG_TARGETS
 from .results import metric_value, read_results
 from .runtime import repository_root
 
@@ -54,6 +54,9 @@ CLAIMS = [
             tolerance=0.0) for name, targets in ZENG_TARGETS.items()),
     Claim("usdh", "cifar10", "mAP@1000", "USDH", USDH_TABLE1["USDH"], "Table 1",
           note="ImageNet EfficientNet-Lite0 teacher for VGG-19"),
+    *(Claim("lili", name, "precision@1000", "Li & Li (one-step)", {48: LILI_PRECISION_48[name]["Li & Li"]}, figure,
+            tolerance=0.0, note="small Inception from scratch for ImageNet GoogLeNet")
+      for name, figure in (("mnist", "Fig. 3"), ("cifar10", "Fig. 7, read off the curve"))),
 ]
 
 

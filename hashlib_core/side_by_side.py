@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from .protocols import Protocol
     from .settings import RunSettings
 
-__all__ = ["side_by_side_workers", "core_sets", "pin_to_cores", "train_side_by_side"]
+__all__ = ["side_by_side_workers", "core_sets", "pin_to_cores", "stop_with_parent", "train_side_by_side"]
 
 
 def side_by_side_workers(device: str | torch.device, networks: int, workers: int | None = None) -> int:
@@ -64,8 +64,25 @@ def pin_to_cores(cores: set[int]) -> None:
     torch.set_num_threads(len(cores))
 
 
+def stop_with_parent() -> bool:
+    """Ask Linux to send this process SIGTERM when its parent dies (``prctl(PR_SET_PDEATHSIG)``), so workers of an
+    interrupted chapter run (a killed kernel) stop instead of training on unseen; False where unsupported."""
+    import ctypes
+    import signal
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(1, int(signal.SIGTERM), 0, 0, 0) == 0  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return False
+
+
 def _pin_worker(cores_queue: Any) -> None:
-    """Worker initializer: take one core set for this process's lifetime."""
+    """Worker initializer: stop when the parent dies, and take one core set for this process's lifetime."""
+    stop_with_parent()
     pin_to_cores(cores_queue.get())
 
 

@@ -164,6 +164,10 @@ def test_hierarchical_search_spans_binary_code_search_and_exhaustive_f7_search(s
     assert study["radius"][0]["mean candidates"] <= study["radius"][1]["mean candidates"]
     rows = search_rows({16: study})
     assert {row["name"] for row in rows} >= {"search study: mAP@1000", "search study: radius 2: HDS precision@10"}
+    named = search_rows({16: study}, names={"BCS": "Li & Li (one-step)", "HDS": "Li & Li (two-step)"})
+    pools = {row["pool_size"] for row in named if row["method"] == "Li & Li (two-step)" and row["name"] == "search study: mAP@1000"}
+    assert len(pools) == len([row for row in study["summary"] if row["kind"] == "HDS"])
+    assert {row["search"] for row in named if row["method"] == "Li & Li (one-step)"} == {"BCS (Hamming)"}
 
 
 def test_the_alexnet_profile_offline_stops_with_the_cause_instead_of_training_another_model(monkeypatch):

@@ -90,3 +90,37 @@ def test_two_step_search_with_the_whole_database_as_pool_is_linear_search():
     assert whole["recall@10"] == pytest.approx(1.0)
     small = search_times(codes[:20], features[:20], codes, features, pool=20, k=10)
     assert small["recall@10"] < 1.0 and small["two-step s/query"] > 0 and small["speed-up over numpy"] > 0
+
+
+def test_the_target_and_timing_sentences_quote_the_runs_numbers():
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from hashlib_core.studies.lili import targets_text, timing_text
+
+    def run(precision, accuracy):
+        report = SimpleNamespace(ks=(10, 1000), precision_at_k=np.array([0.99, precision]))
+        return SimpleNamespace(method=SimpleNamespace(name="Li & Li (one-step)"),
+                               settings=SimpleNamespace(code_lengths=(12, 48)), accuracy={12: 0.8, 48: accuracy},
+                               reports={("Li & Li (one-step)", 48): report})
+
+    text = targets_text({"mnist": run(0.985, 0.99), "cifar10": run(0.70, 0.88)})
+    assert "mnist, precision of the top 1,000 at 48 bits: 0.985 against the target 0.982: **met**" in text
+    assert "cifar10, precision of the top 1,000 at 48 bits: 0.700 against the target 0.710: **not met**" in text
+    assert "cifar10, test accuracy with the latent layer (h = 48): 0.880 against the target 0.875: **met**" in text
+    assert "mnist, test accuracy" not in text  # the paper gives MNIST's error, the book sets no accuracy target
+    assert targets_text({"mnist5k": run(0.5, 0.5)}).startswith("No target for mnist5k")
+    rows = [{"database": size, "bits": 32, "pool": pool, "speed-up over numpy": speed, "speed-up over faiss": speed / 2,
+             "recall@100": recall} for size, pool, speed, recall in
+            ((10_000, 1000, 3.0, 0.99), (1_000_000, 100, 90.0, 0.6), (1_000_000, 1000, 50.0, 0.97))]
+    sentence = timing_text(rows)
+    assert sentence.startswith("At 1,000,000 items (32 bits, pool 1,000): two-step search is 50.0x as fast as "
+                               "linear search (numpy) and 25.0x as fast as linear search (faiss)")
+    assert "recall@100 0.970" in sentence and sentence.endswith("**met**.")
+    rows[-1].update({"queries": 1000, "two-step s (all queries)": 0.5, "linear (numpy) s (all queries)": 25.0,
+                     "feature extraction s/query": 0.002})
+    assert "For all 1,000 queries: two-step 0.50 s, linear (numpy) 25.00 s" in timing_text(rows)
+    assert "2.00 ms per image" in timing_text(rows)
+    rows[-1]["speed-up over faiss"] = 19.0
+    assert timing_text(rows).endswith("**not met**.")

@@ -1,5 +1,7 @@
 """Code lengths trained side by side in worker processes give what this process would have trained."""
 
+import os
+
 import pytest
 import torch
 
@@ -100,3 +102,47 @@ def test_side_by_side_runs_report_accuracy_on_the_test_images_only(tmp_path, mon
         scores = side.outputs[bits]["scores"]
         expected = (scores[is_test].argmax(axis=1) == side.labels[is_test]).mean()
         assert side.accuracy[bits] == pytest.approx(expected)
+
+
+def test_a_worker_stops_when_the_run_that_started_it_is_killed(tmp_path):
+    """A killed chapter run (its kernel) must not leave side-by-side workers training on their own."""
+    import subprocess
+    import sys
+    import time
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("PR_SET_PDEATHSIG is Linux-only")
+    pid_file, script = tmp_path / "child.pid", tmp_path / "parent.py"
+    script.write_text(f"""
+import multiprocessing, pathlib, time
+from hashlib_core.side_by_side import stop_with_parent
+
+def child():
+    assert stop_with_parent()
+    pathlib.Path({str(pid_file)!r}).write_text(str(multiprocessing.current_process().pid))
+    time.sleep(120)
+
+if __name__ == "__main__":
+    process = multiprocessing.get_context("spawn").Process(target=child)
+    process.start()
+    time.sleep(120)
+""")
+    parent = subprocess.Popen([sys.executable, str(script)])
+    deadline = time.time() + 60
+    while not pid_file.exists() or not pid_file.read_text():
+        assert time.time() < deadline, "the child never started"
+        time.sleep(0.1)
+    child = int(pid_file.read_text())
+    parent.kill()
+    parent.wait()
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        try:
+            state = open(f"/proc/{child}/stat").read().rsplit(")", 1)[1].split()[0]
+        except FileNotFoundError:
+            return
+        if state in ("Z", "X"):  # dead, waiting for a parent (here: init) to reap it
+            return
+        time.sleep(0.1)
+    os.kill(child, 9)
+    raise AssertionError("the child outlived its killed parent")

@@ -173,10 +173,13 @@ def test_the_chapter_prose_quotes_the_runs_numbers():
     main = SimpleNamespace(method=SimpleNamespace(name="USDH"), settings=SimpleNamespace(code_lengths=(16, 32, 64)),
                            headline=lambda method, length: {16: 0.40, 32: 0.42, 64: 0.45}[length])
     text = ablation_text({"deepbit": fake("DeepBit (same teacher)", 32, 0.31), "usdh": main},
-                         {1.0: main, 0.5: fake("USDH", 64, 0.47)}, 32, 64)  # the main run reused at two lengths
+                         {1.0: main, 0.5: fake("USDH", 64, 0.47)}, (32,), 64)  # the main run reused at two lengths
     assert "Table 3, 32 bits: USDH 0.420 > DeepBit (same teacher) 0.310" in text
+    assert "USDH is above DeepBit (same teacher) at **1 of 1** code lengths" in text
+    deepbit = SimpleNamespace(method=SimpleNamespace(name="DeepBit"), headline=lambda method, length: {16: 0.41, 64: 0.3}[length])
+    assert "above DeepBit at **1 of 2** code lengths" in ablation_text({"deepbit": deepbit, "usdh": main}, {}, (16, 64), 64)
     assert "Table 4, 64 bits: mAP@1000 from 0.450 to 0.470" in text and "rho = 0.5)" in text
-    rows = [{"descriptor": name, "seed": seed, "accuracy": value + 0.01 * seed, "svm seconds": 0.1}
+    rows = [{"descriptor": name, "seed": seed, "accuracy": value + 0.01 * seed, "svm seconds": 0.1, "svm C": 0.01}
             for seed in (0, 1) for name, value in (("HOG", 0.6), ("USDH 64-bit codes", 0.7))]
     summary = flowers_summary(rows)
     assert list(summary.index) == ["USDH 64-bit codes", "HOG"] and summary.loc["HOG", "splits"] == 2

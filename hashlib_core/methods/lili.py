@@ -14,7 +14,8 @@ Introduced in the Li & Li chapter. What is new relative to DLBHC
 3. the CPU-time claims of Figs. 6, 10 and 14 (two-step against linear search).
 
 Profiles: ``smoke`` (embedded MNIST), ``paper`` (MNIST and CIFAR-10 with the
-small Inception network; provisional until its width and epochs are measured),
+small Inception network; CIFAR-10 width 24, the most accuracy per CPU minute in
+``benchmarks/lili_backbone_choice.py``),
 ``googlenet`` (the paper's ImageNet GoogLeNet, for readers with internet and a
 GPU).
 """
@@ -27,7 +28,9 @@ from ..settings import BaselineRun, Recipe
 from .dlbhc import DLBHC, Backbone, DlbhcSettings
 from .dlbhc import PROFILES as DLBHC_PROFILES
 
-__all__ = ["LiLi", "PROFILES", "REPORT_KS"]
+__all__ = ["LiLi", "PROFILES", "REPORT_KS", "TWO_STEP"]
+
+TWO_STEP = "Li & Li (two-step)"  # the two-step search's rows in the results file (pool size beside each)
 
 REPORT_KS = (1, 10, 50, 100, 200, 300, 400, 500, 600, 700, 800, 900, 1000)  # Figs. 3 and 7: up to 1,000 returned
 _LENGTHS = (12, 24, 32, 48)
@@ -40,7 +43,9 @@ PROFILES: dict[str, dict[str, DlbhcSettings]] = {
         pretrain=replace(DLBHC_PROFILES["smoke"]["mnist5k"].pretrain, epochs=2),
         recipe=replace(DLBHC_PROFILES["smoke"]["mnist5k"].recipe, epochs=2), report_ks=REPORT_KS, map_depth=None,
         extra_query_sets={})},
-    # provisional: width and epochs still to be chosen by measured accuracy per CPU minute
+    # CIFAR-10: width 24 won at equal CPU time (results/lili/backbone_choice_cifar10.json: 0.717 vs 0.702 at width 48
+    # and 0.630 at 96, about 6 minutes each); 20 pre-training epochs at its 543 img/s are about 31 minutes.
+    # MNIST: 17,435 local digits, so width 48 costs minutes.
     "paper": {
         "mnist": DlbhcSettings(
             code_lengths=_LENGTHS, backbone=Backbone("inception-small", width=48, f7_dim=512),
@@ -48,7 +53,7 @@ PROFILES: dict[str, dict[str, DlbhcSettings]] = {
             recipe=Recipe(epochs=2, lr=2e-3, batch_size=128, weight_decay=0.05, padding=2, flip=False),
             protocol="dlbhc", feature="pixels", baselines=_BASELINES, report_ks=REPORT_KS),
         "cifar10": DlbhcSettings(
-            code_lengths=_LENGTHS, backbone=Backbone("inception-small", width=96, f7_dim=512),
+            code_lengths=_LENGTHS, backbone=Backbone("inception-small", width=24, f7_dim=512),
             pretrain=Recipe(epochs=20, batch_size=128, weight_decay=0.05),
             recipe=Recipe(epochs=3, lr=2e-3, batch_size=128, weight_decay=0.05, lr_scales=(("stem", 0.1),)),
             protocol="dlbhc", feature="gist512", baselines=_BASELINES, report_ks=REPORT_KS)},

@@ -112,12 +112,15 @@ def search_comparison(run: MethodRun, bits: int, *, pool_sizes: tuple = POOL_SIZ
     return {"summary": summary, "curves": curves, "radius": radius_rows}
 
 
-def search_rows(comparisons: dict[int, dict[str, list[dict]]]) -> list[dict]:
-    """Results-file rows of :func:`search_comparison` outputs keyed by code length."""
+def search_rows(comparisons: dict[int, dict[str, list[dict]]], names: Mapping[str, str] | None = None) -> list[dict]:
+    """Results-file rows of :func:`search_comparison` outputs keyed by code length; ``names`` renames the method of
+    each row by its kind (``{"HDS": "Li & Li (two-step)"}``; the search's own label goes to ``search``)."""
     rows = []
+    names = names or {}
     for bits, comparison in comparisons.items():
-        rows += [{"name": f"search study: {key}", "method": row["search"], "bits": bits, "value": row[key],
-                  "pool_size": row["pool size"]} for row in comparison["summary"]
+        rows += [{"name": f"search study: {key}", "method": names.get(row["kind"], row["search"]),
+                  "search": row["search"], "bits": bits, "value": row[key], "pool_size": row["pool size"]}
+                 for row in comparison["summary"]
                  for key in ("mAP@1000", "precision@10", "ms per query")]
         rows += [{"name": f"search study: radius {row['radius']}: {key}", "method": "HDS", "bits": bits,
                   "value": row[key]} for row in comparison["radius"] for key in row if key != "radius"]

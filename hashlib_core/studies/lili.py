@@ -20,13 +20,25 @@ recall of two-step's top k among linear search's top k (same features).
 
 from __future__ import annotations
 
-import numpy as np
+from typing import TYPE_CHECKING, Mapping
 
-from ..codes import PackedCodes, as_packed, pack, unpack
+import numpy as np
+import torch
+
+from ..codes import PackedCodes, as_packed, concatenate, flipped_copies
+from ..experiment import encode_layers
 from ..runtime import timed
 from ..search import coarse_to_fine_search, feature_rank, hamming_rank
 
-__all__ = ["grown_database", "search_times", "time_rows"]
+if TYPE_CHECKING:
+    from ..experiment import MethodRun
+
+__all__ = ["grown_database", "search_times", "extraction_seconds", "time_rows", "TARGETS", "targets_text", "timing_text"]
+
+# the book's targets for the paper profile (the issue's): precision of the top 1,000 at 48 bits, test accuracy with
+# the latent layer, and at 1 M items two-step at least 20x faster than linear cosine search with recall@100 >= 0.95
+TARGETS = {"precision@1000": {"mnist": 0.982, "cifar10": 0.71}, "test accuracy": {"cifar10": 0.875},
+           "speed-up": 20.0, "recall@100": 0.95}
 
 
 def grown_database(codes: PackedCodes, features: np.ndarray, size: int, *, flip: float = 0.02, noise: float = 0.05,
@@ -40,11 +52,10 @@ def grown_database(codes: PackedCodes, features: np.ndarray, size: int, *, flip:
     rng = np.random.default_rng(seed)
     extra = size - len(codes)
     source = rng.integers(0, len(codes), extra)
-    bits = unpack(codes)[source] ^ (rng.random((extra, codes.n_bits)) < flip)
+    copies = flipped_copies(codes, source, flip, rng)
     spread = features.std(axis=0, keepdims=True) * noise
     moved = features[source] + rng.standard_normal((extra, features.shape[1])).astype(np.float32) * spread
-    all_codes = pack(np.concatenate([unpack(codes), bits.astype(np.uint8)]))
-    return all_codes, np.concatenate([features, moved.astype(np.float32)])
+    return concatenate([codes, copies]), np.concatenate([features, moved.astype(np.float32)])
 
 
 def _unit(features: np.ndarray) -> np.ndarray:
@@ -80,18 +91,75 @@ def search_times(query_codes: PackedCodes, query_features: np.ndarray, database_
     return row
 
 
-def time_rows(run, bits: int, sizes: tuple[int, ...], *, pools: tuple[int, ...] = (100, 1000), k: int = 100,
-              queries: int = 200, seed: int = 0) -> list[dict]:
+def extraction_seconds(run: "MethodRun", bits: int, queries: int) -> float:
+    """Seconds per image to compute every layer (F4, H, F5) of the first ``queries`` query images with the run's
+    ``bits`` network, in batches on the run's device (the paper's "feature learning" time)."""
+    images = run.network_images[torch.as_tensor(run.protocol.query[:queries])]
+    model = run.networks[bits].model
+    encode_layers(run.method, model, images[:8])  # warm-up: first-call allocations and kernel selection
+    _, seconds = timed(lambda: encode_layers(run.method, model, images))
+    return seconds / len(images)
+
+
+def time_rows(run: "MethodRun", bits: int, sizes: tuple[int, ...], *, pools: tuple[int, ...] = (100, 1000),
+              k: int = 100, queries: int = 1000, seed: int = 0) -> list[dict]:
     """:func:`search_times` for the run's ``bits`` network (its codes and F4 layer, ``"f7"`` in the outputs) with
     the database grown to each of ``sizes`` (:func:`grown_database`; never below the real database) and each pool
-    size, for the first ``queries`` queries."""
+    size, for the first ``queries`` queries (the whole query set by default), with the feature extraction
+    seconds per query (:func:`extraction_seconds`) and each search's seconds for all those queries."""
     method = run.method.name
     query_codes = run.part_codes(method, bits, "query")[:queries]
     query_features = run.layer(bits, "f7", "query")[:queries]
     codes, features = run.part_codes(method, bits, "database"), run.layer(bits, "f7", "database")
+    extraction = extraction_seconds(run, bits, queries)
     rows = []
     for size in sizes:
         grown_codes, grown_features = grown_database(codes, features, max(size, len(codes)), seed=seed)
-        rows += [{"dataset": run.dataset.name, **search_times(query_codes, query_features, grown_codes, grown_features,
-                                                              pool=pool, k=k)} for pool in pools]
+        for pool in pools:
+            row = search_times(query_codes, query_features, grown_codes, grown_features, pool=pool, k=k)
+            totals = {key.replace("s/query", "s (all queries)"): value * row["queries"] for key, value in row.items()
+                      if key.endswith("s/query")}
+            rows.append({"dataset": run.dataset.name, **row, "feature extraction s/query": extraction, **totals})
     return rows
+
+
+def _verdict(ours: float, target: float) -> str:
+    return f"{ours:.3f} against the target {target:.3f}: " + ("**met**" if ours >= target else "**not met**")
+
+
+def targets_text(runs: Mapping[str, "MethodRun"], bits: int = 48) -> str:
+    """The paper profile's accuracy and precision targets (:data:`TARGETS`) against the runs, one line each."""
+    lines = []
+    for name, run in runs.items():
+        method = run.method.name
+        length = bits if bits in run.settings.code_lengths else max(run.settings.code_lengths)
+        report = run.reports[(method, length)]
+        if 1000 in report.ks and name in TARGETS["precision@1000"]:
+            precision = float(report.precision_at_k[list(report.ks).index(1000)])
+            lines.append(f"* {name}, precision of the top 1,000 at {length} bits: "
+                         + _verdict(precision, TARGETS["precision@1000"][name]) + ".")
+        if name in TARGETS["test accuracy"] and length in run.accuracy:
+            lines.append(f"* {name}, test accuracy with the latent layer (h = {length}): "
+                         + _verdict(run.accuracy[length], TARGETS["test accuracy"][name]) + ".")
+    return "\n".join(lines) or f"No target for {', '.join(runs)} (the targets are for the paper profile's datasets)."
+
+
+def timing_text(rows: list[dict], k: int = 100) -> str:
+    """The CPU-time study in words, from its rows: at the largest database and largest pool, two-step's speed-up
+    over linear search (numpy and faiss) and its recall@k, against :data:`TARGETS`."""
+    largest = max(row["database"] for row in rows)
+    row = max((row for row in rows if row["database"] == largest), key=lambda row: row["pool"])
+    speed_ups = [key for key in ("speed-up over numpy", "speed-up over faiss") if key in row]
+    slowest = min(row[key] for key in speed_ups)
+    recall = row[f"recall@{k}"]
+    met = slowest >= TARGETS["speed-up"] and recall >= TARGETS["recall@100"]
+    totals = ""
+    if "two-step s (all queries)" in row:
+        totals = (f" For all {row['queries']:,} queries: two-step {row['two-step s (all queries)']:.2f} s, linear "
+                  f"(numpy) {row['linear (numpy) s (all queries)']:.2f} s; computing the queries' features took "
+                  f"{1e3 * row['feature extraction s/query']:.2f} ms per image.")
+    return (f"At {largest:,} items ({row['bits']} bits, pool {row['pool']:,}): two-step search is "
+            + " and ".join(f"{row[key]:.1f}x as fast as linear search ({key.split()[-1]})" for key in speed_ups)
+            + f", with recall@{k} {recall:.3f} of linear search's top {k}." + totals
+            + f" Target (>= {TARGETS['speed-up']:.0f}x against both, recall >= {TARGETS['recall@100']}): "
+            + ("**met**." if met else "**not met**."))
