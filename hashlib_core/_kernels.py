@@ -126,7 +126,10 @@ def _top_k_query_block(queries, first, last, database, n_bits, k, out_index, out
     Each query keeps candidates with distance <= a shrinking cut. Candidates are
     appended in database-index order and a query's cut only drops when at least k
     strictly closer candidates exist, so after a final counting sort by distance
-    (stable) the first k are the top k with ties in index order. Distances are
+    (stable) the first k are the top k with ties in index order. Once k
+    candidates lie within the cut, a later item at the cut itself would rank
+    after them, so only strictly closer items are taken: on codes where whole
+    classes share a code, a query stops scanning once it holds k exact matches. Distances are
     computed a block of 128 items at a time and a block is only scanned (branchy
     code) when a branch-free count says it holds a candidate. The queries of a
     block take turns on each database tile, so the tile is read from memory once
@@ -152,19 +155,23 @@ def _top_k_query_block(queries, first, last, database, n_bits, k, out_index, out
             query = queries[first + q]
             cut = cuts[q]
             histogram = histograms[q]
+            # k candidates within the cut already: a later item at the cut ranks after them (index order)
+            limit = cut if within_cut[q] < k else cut - 1
             for start in range(tile_start, tile_stop, _BLOCK):
+                if limit < 0:  # k items at distance 0: nothing later can enter
+                    break
                 stop = min(start + _BLOCK, tile_stop)
-                if _block_distances(query, database, start, stop, np.uint32(cut), block_distance) == 0:
+                if _block_distances(query, database, start, stop, np.uint32(limit), block_distance) == 0:
                     continue
-                block_cut = np.uint32(cut)
+                block_limit = np.uint32(limit)
                 n_hits = 0
                 for t in range(stop - start):  # branch-free compaction of the hit positions
                     hit_positions[n_hits] = t
-                    n_hits += 1 if block_distance[t] <= block_cut else 0
+                    n_hits += 1 if block_distance[t] <= block_limit else 0
                 for h in range(n_hits):
                     t = hit_positions[h]
                     distance = np.int64(block_distance[t])
-                    if distance > cut:
+                    if distance > limit:
                         continue
                     if stored[q] == capacity:  # drop candidates the cut has passed by
                         kept = 0
@@ -191,6 +198,7 @@ def _top_k_query_block(queries, first, last, database, n_bits, k, out_index, out
                         within_cut[q] -= histogram[cut]
                         histogram[cut] = 0
                         cut -= 1
+                    limit = cut if within_cut[q] < k else cut - 1
             cuts[q] = cut
     counts = np.empty(n_bits + 2, dtype=np.int64)
     for q in range(n_queries):  # stable counting sort of each query's surviving candidates by distance

@@ -122,5 +122,20 @@ def test_the_target_and_timing_sentences_quote_the_runs_numbers():
                      "feature extraction s/query": 0.002})
     assert "For all 1,000 queries: two-step 0.50 s, linear (numpy) 25.00 s" in timing_text(rows)
     assert "2.00 ms per image" in timing_text(rows)
+    rows[-1]["items as close as the pool"] = 4000.0
+    assert "on average 4,000 database items are as close to a query as its 1,000th nearest code" in timing_text(rows)
+    assert "about 25% of the candidates" in timing_text(rows)
     rows[-1]["speed-up over faiss"] = 19.0
     assert timing_text(rows).endswith("**not met**.")
+
+
+def test_pool_ties_counts_the_items_as_close_as_the_pools_last():
+    import numpy as np
+
+    from hashlib_core.codes import pack
+    from hashlib_core.studies.lili import pool_ties
+
+    database = pack(np.array([[0, 0], [0, 0], [0, 0], [1, 0], [1, 1]], dtype=np.uint8))
+    queries = pack(np.array([[0, 0], [1, 1]], dtype=np.uint8))
+    # query 0: pool of 2 at distance 0, three items at distance 0; query 1: pool of 2 reaches distance 1 (two items)
+    assert pool_ties(queries, database, 2) == (3 + 2) / 2

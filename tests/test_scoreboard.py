@@ -29,8 +29,9 @@ def test_verdicts_follow_the_numbers_and_missing_runs_are_named(tmp_path):
 def test_every_claim_of_the_book_reads_its_committed_results_file():
     for row in scoreboard_rows(CLAIMS):
         assert row["verdict"] != "not run yet", row
-        # a published table gives several code lengths; a book target (Zeng: the paper prints curves only) one
-        least = 1 if "target" in row["source"] else 3
+        # a published table gives several code lengths; a book target (Zeng: the paper prints curves only) or a
+        # value read off one figure (Li & Li: precision at 48 bits) one
+        least = 1 if "target" in row["source"] or "Fig." in row["source"] else 3
         assert len(row["ours"]) == len(row["paper"]) >= least and all(0 < value <= 1 for value in row["ours"])
 
 
