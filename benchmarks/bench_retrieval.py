@@ -11,16 +11,16 @@ Codes are synthetic but clustered like real ones: 10 class prototypes with
 each bit flipped with probability 0.2.
 
 What limits the scan (``hashlib_core._kernels.top_k``). Per comparison of a
-64-bit code it needs one load, one XOR, one popcount, one compare and one add:
-with AVX-512 (``VPOPCNTQ``: 8 popcounts per instruction) about 5 vector
-instructions per 8 codes, so a 3 GHz core could compare several G codes/s.
-Memory traffic is the other bound: 1 M codes are 8 MB, and one query at a time
-streams all 8 MB per query (8 GB for 1,000 queries, beyond what two cores draw
-from the shared cache per 0.1 s). The scan therefore takes the queries 16 at a
-time over database tiles of 32 KB (4,096 64-bit codes, inside the 48 KB L1
-cache): each tile is read from memory once per 16 queries, and the cost per
-comparison becomes the instruction count above plus the candidate bookkeeping
-of the codes within the running cut (rare once the cut is tight).
+64-bit code it needs one load, one XOR, one popcount, one compare and one add.
+Memory traffic was the suspected bound (1 M codes are 8 MB, streamed once per
+query), so the scan takes the queries 16 at a time over database tiles of 32 KB
+(inside the 48 KB L1 cache): each tile is read from memory once per 16 queries.
+Measured (``benchmarks/bench_scan_blocking.py``, idle 2-core machine): 3.8 G
+comparisons/s without query blocking, 5.0-5.4 G/s with blocks of 8-64 queries
+and 16-64 KB tiles, so memory was a minor part; the rest is instructions per
+code (distances into a buffer, a branch-free count, then a compaction pass over
+every block holding a candidate) and the per-query sampled first cut, which
+reads one block in 16 outside the tiles. The >= 8 G/s target is not reached.
 """
 
 from __future__ import annotations

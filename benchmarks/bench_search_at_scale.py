@@ -43,7 +43,7 @@ def configs(size: int, bits: int) -> list[tuple[str, dict]]:
     """The faiss indexes measured at ``size`` codes: flat, IVF (about 1,000 codes per cell at 1 M, 10,000 at 10 M,
     so the k-means stays within a minute), one hash table, and multi-hash tables on disjoint slices."""
     nlist = 1024 if size <= 2_000_000 else 2048
-    return [("flat", {}), ("ivf", {"nlist": nlist, "nprobe": (1, 2, 4, 8, 16, 32)}),
+    return [("flat", {}), ("ivf", {"nlist": nlist, "nprobe": (1, 4, 16, 32, 64, 128)}),
             ("hash", {"hash_bits": min(24, bits), "flips": (0, 1, 2)}),
             ("multihash", {"hash_bits": bits // 4, "tables": 4, "flips": (0, 1)})]
 

