@@ -10,7 +10,8 @@ import pandas as pd
 import seaborn as sns
 
 __all__ = ["set_theme", "ours_vs_published", "curves", "retrieval_grid", "activation_overview", "training_curves",
-           "retrieval_curves", "top_retrievals", "search_study", "speed_bars", "bars"]
+           "retrieval_curves", "top_retrievals", "search_study", "speed_bars", "bars", "ablation_points",
+           "seed_spread_curves", "score_per_minute", "tie_shift"]
 
 
 def set_theme() -> None:
@@ -280,5 +281,60 @@ def ablation_points(rows: list[dict]):
         axis.set_xlim(max(0.0, low - 0.1 * (high - low + 0.02)), min(1.0, high + 0.1 * (high - low + 0.02)))
         axis.set_xlabel("mAP")
         axis.set_title(f"{bits} bits: dots are seeds, bars the mean", fontsize=10)
+    figure.tight_layout()
+    return figure
+
+
+def seed_spread_curves(rows: list[dict], metrics: tuple[str, ...]):
+    """One panel per metric: the mean over seeds against code length per method, the band one standard
+    deviation wide (rows: ``name``, ``method``, ``bits``, ``seed``, ``value``)."""
+    frame = pd.DataFrame([row for row in rows if row["name"] in metrics])
+    figure, axes = plt.subplots(1, len(metrics), figsize=(4.6 * len(metrics), 4.4), squeeze=False)
+    order = list(dict.fromkeys(frame["method"]))
+    for axis, metric in zip(axes[0], metrics):
+        sns.lineplot(frame[frame["name"] == metric], x="bits", y="value", hue="method", hue_order=order,
+                     errorbar="sd", marker="o", ax=axis, legend=axis is axes[0][0])
+        axis.set_xlabel("code length (bits)")
+        axis.set_ylabel(metric)
+        axis.set_xticks(sorted(frame["bits"].unique()))
+    if axes[0][0].get_legend() is not None:
+        axes[0][0].legend(fontsize=7, ncol=4, loc="upper left", bbox_to_anchor=(0.0, -0.18), frameon=False)
+    figure.tight_layout()
+    return figure
+
+
+def score_per_minute(table: pd.DataFrame, metric: str):
+    """Mean ``metric`` of each deep method and code length against its training core-minutes per code length
+    (log scale; ``table`` from :func:`hashlib_core.studies.comparison.per_minute_frame`), longest code labelled."""
+    figure, axis = plt.subplots(figsize=(6.4, 4.4))
+    sns.scatterplot(table, x="core-minutes per code length", y="mean", hue="method", size="bits", sizes=(25, 120),
+                    ax=axis)
+    longest = table[table["bits"] == table["bits"].max()]
+    for _, row in longest.iterrows():
+        axis.annotate(row["method"], (row["core-minutes per code length"], row["mean"]), fontsize=7,
+                      xytext=(4, 3), textcoords="offset points")
+    axis.set_xscale("log")
+    axis.set_xlabel("training core-minutes per code length (log scale)")
+    axis.set_ylabel(f"{metric} (mean over seeds)")
+    axis.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False)
+    figure.tight_layout()
+    return figure
+
+
+def tie_shift(rows: list[dict], index_metric: str = "mAP", expected_metric: str = "mAP (expected ties)"):
+    """How far ties move each method's mAP: expected-ties mAP minus index-order mAP, mean over seeds, per code
+    length (bars; a positive bar means index order ranked the tied relevant items late)."""
+    frame = pd.DataFrame(rows)
+    pivot = frame[frame["name"].isin([index_metric, expected_metric])].pivot_table(
+        index=["method", "bits", "seed"], columns="name", values="value").dropna()
+    shift = (pivot[expected_metric] - pivot[index_metric]).rename("shift").reset_index()
+    order = list(dict.fromkeys(frame[frame["name"] == index_metric]["method"]))
+    figure, axis = plt.subplots(figsize=(7.2, 0.32 * len(order) * shift["bits"].nunique() / 2 + 1.6))
+    sns.barplot(shift, y="method", x="shift", hue="bits", order=order, errorbar="sd", orient="h", ax=axis,
+                palette="crest")
+    axis.axvline(0, color="black", linewidth=0.8)
+    axis.set_xlabel(f"{expected_metric} minus {index_metric} (mean over seeds, bars: one sd)")
+    axis.set_ylabel("")
+    axis.legend(title="bits", fontsize=7, loc="lower right")
     figure.tight_layout()
     return figure

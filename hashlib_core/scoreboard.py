@@ -16,7 +16,9 @@ from .published import CNNBH_TABLE1, DLBHC_RELEASE_MAP1000, LILI_PRECISION_48, U
 from .results import metric_value, read_results
 from .runtime import repository_root
 
-__all__ = ["Claim", "CLAIMS", "scoreboard_rows", "scoreboard_markdown"]
+__all__ = ["Claim", "CLAIMS", "scoreboard_rows", "scoreboard_markdown", "comparison_line"]
+
+COMPARISON_FILE = Path("results") / "comparison" / "cifar10.json"
 
 
 @dataclass(frozen=True)
@@ -98,4 +100,24 @@ def scoreboard_markdown(claims: list[Claim] | None = None, root: str | Path | No
         lines.append(f"| {link} | {row['dataset']} | {row['metric']}, {row['bits'][-1]} bits | {row['ours'][-1]:.3f} | "
                      f"{row['paper'][-1]:.3f} ({row['source']}) | {row['verdict']} (ours minus paper "
                      f"{row['worst_gap']:+.3f} at {row['worst_bits']} bits){run} |")
-    return "\n".join(lines)
+    line = comparison_line(root)
+    return "\n".join(lines) + (f"\n\n{line}" if line else "")
+
+
+def comparison_line(root: str | Path | None = None) -> str:
+    """A sentence linking the comparison chapter with its best method by mean mAP at its longest code ("" before
+    that chapter has a results file)."""
+    path = (Path(root) if root is not None else repository_root()) / COMPARISON_FILE
+    if not path.exists():
+        return ""
+    record = read_results(path)
+    longest = max(record["code_lengths"])
+    scores: dict[str, list[float]] = {}
+    for row in record["metrics"]:
+        if row["name"] == "mAP" and row.get("bits") == longest:
+            scores.setdefault(row["method"], []).append(row["value"])
+    best = max(scores, key=lambda method: sum(scores[method]) / len(scores[method]))
+    seeds = len(scores[best])
+    return (f"The papers' numbers come from five different protocols; {{doc}}`the side-by-side chapter <comparison>` "
+            f"trains all five methods on one protocol with one CPU budget over {seeds} seeds and shows what each "
+            f"costs (highest mean mAP at {longest} bits there: {best}, {sum(scores[best]) / seeds:.3f}).")

@@ -125,6 +125,8 @@ def test_the_target_and_timing_sentences_quote_the_runs_numbers():
     rows[-1]["items as close as the pool"] = 4000.0
     assert "on average 4,000 database items are as close to a query as its 1,000th nearest code" in timing_text(rows)
     assert "about 25% of the candidates" in timing_text(rows)
+    rows[-1].update({"recall@100 (pool with its ties)": 0.991, "speed-up (pool with its ties) over numpy": 1.25})
+    assert "gives recall@100 0.991 at 1.25x the speed of linear search (numpy)" in timing_text(rows)
     rows[-1]["speed-up over faiss"] = 19.0
     assert timing_text(rows).endswith("**not met**.")
 
@@ -139,3 +141,61 @@ def test_pool_ties_counts_the_items_as_close_as_the_pools_last():
     queries = pack(np.array([[0, 0], [1, 1]], dtype=np.uint8))
     # query 0: pool of 2 at distance 0, three items at distance 0; query 1: pool of 2 reaches distance 1 (two items)
     assert pool_ties(queries, database, 2) == (3 + 2) / 2
+
+
+def test_chapter_rows_name_the_two_step_rows_and_put_the_cpu_time_under_the_timed_dataset():
+    from types import SimpleNamespace
+
+    from hashlib_core.studies.lili import chapter_rows
+
+    runs = {"mnist": SimpleNamespace(method=SimpleNamespace(name="Li & Li (one-step)")),
+            "cifar10": SimpleNamespace(method=SimpleNamespace(name="Li & Li (one-step)"))}
+    summary = [{"search": "BCS (Hamming)", "kind": "BCS", "pool size": 1000, "mAP@1000": 0.5, "precision@10": 0.6,
+                "ms per query": 0.1},
+               {"search": "HDS (pool 100)", "kind": "HDS", "pool size": 100, "mAP@1000": None, "precision@10": 0.7,
+                "ms per query": 0.2}]
+    comparisons = {name: {48: {"summary": summary, "radius": []}} for name in runs}
+    classification = [{"dataset": "cifar10", "model": "h=48", "source": "ours", "test error (%)": 16.6}]
+    times = [{"dataset": "cifar10", "database": 1000, "bits": 32, "pool": 100, "queries": 10, "one-step s/query": 1e-5}]
+    extra = chapter_rows(runs, classification, comparisons, times, "cifar10")
+    assert {row["method"] for row in extra["mnist"]} == {"Li & Li (one-step)", "Li & Li (two-step)"}
+    assert {"name": "test error (%)", "method": "h=48", "source": "ours", "value": 16.6} in extra["cifar10"]
+    cpu = [row for row in extra["cifar10"] if row["name"].startswith("cpu time")]
+    assert cpu == [{"name": "cpu time: one-step s/query", "method": "Li & Li", "bits": 32, "value": 1e-5,
+                    "database": 1000, "pool": 100}]
+    assert not any(row["name"].startswith("cpu time") for row in extra["mnist"])
+
+
+def test_the_imagenet_stand_in_runs_beside_the_paper_profile_at_h_48():
+    from hashlib_core.methods.lili import LiLi
+
+    method = LiLi()
+    assert method.imagenet_companion("paper") == "lite0" and method.imagenet_companion("smoke") == ""
+    settings = method.plan("lite0")["cifar10"]
+    assert settings.backbone.name == "efficientnet-lite0" and settings.code_lengths == (48,)
+    assert settings.protocol == method.plan("paper")["cifar10"].protocol and settings.map_depth is None
+
+
+def test_a_pool_complete_under_ties_re_ranks_every_item_as_close_as_its_last():
+    import numpy as np
+
+    from hashlib_core.codes import pack
+    from hashlib_core.search import feature_rank
+    from hashlib_core.studies.lili import tie_complete_search
+
+    rng = np.random.default_rng(0)
+    bits = np.zeros((40, 16), dtype=bool)
+    bits[20:, 0] = True  # two groups of 20 identical codes
+    database, queries = pack(bits), pack(np.zeros((3, 16), dtype=bool))
+    features = rng.standard_normal((40, 8)).astype(np.float32)
+    query_features = rng.standard_normal((3, 8)).astype(np.float32)
+    lists = tie_complete_search(queries, query_features, database, features, 5, pool=2)
+    # the pool of 2 ties with all 20 items of the first group: the cosine step ranks the whole group
+    exact, _ = feature_rank(query_features, features[:20], 5, metric="cosine")
+    for found, expected in zip(lists, exact):
+        np.testing.assert_array_equal(found, expected)
+    # a pool as large as the database is linear search
+    everything = tie_complete_search(queries, query_features, database, features, 5, pool=40)
+    linear, _ = feature_rank(query_features, features, 5, metric="cosine")
+    for found, expected in zip(everything, linear):
+        np.testing.assert_array_equal(found, expected)

@@ -1,7 +1,7 @@
 """The front page's scoreboard reads the results files and says, per claim, whether it reproduces."""
 
 from hashlib_core.results import write_results
-from hashlib_core.scoreboard import CLAIMS, Claim, scoreboard_markdown, scoreboard_rows
+from hashlib_core.scoreboard import CLAIMS, Claim, comparison_line, scoreboard_markdown, scoreboard_rows
 
 
 def _results(root, chapter, dataset, values):
@@ -44,3 +44,17 @@ def test_a_claim_on_another_profile_reads_that_profiles_results_file_and_says_ho
     (row,) = scoreboard_rows([claim], tmp_path)
     assert row["verdict"] == "reproduced" and row["ours"] == [0.7]
     assert "{doc}`X <chap>` (ImageNet stand-in)" in scoreboard_markdown([claim], tmp_path)
+
+
+def test_the_scoreboard_links_the_comparison_chapter_once_it_has_results(tmp_path):
+    claims = [Claim("near", "d", "mAP", "X", {12: 0.60}, "T1")]
+    _results(tmp_path, "near", "d", {12: 0.6})
+    assert "side-by-side chapter" not in scoreboard_markdown(claims, tmp_path)
+    rows = [{"name": "mAP", "method": method, "bits": bits, "seed": seed, "value": value}
+            for method, values in (("A", (0.5, 0.7)), ("B", (0.65, 0.66))) for seed, value in enumerate(values)
+            for bits in (16, 64)]
+    write_results("comparison", {"name": "cifar10"}, {"name": "cnnh"}, rows, code_lengths=[16, 64], stage_seconds={},
+                  parameters={"profile": "paper"}, seed=0, directory=tmp_path / "results" / "comparison")
+    line = comparison_line(tmp_path)
+    assert "{doc}`the side-by-side chapter <comparison>`" in line and "over 2 seeds" in line
+    assert "at 64 bits there: B, 0.655" in line and line in scoreboard_markdown(claims, tmp_path)

@@ -4,7 +4,8 @@ Introduced in the CNN Based Hashing chapter. The networks are written in the
 paper's notation (:mod:`hashlib_core.nets.notation`); the first fully
 connected layer ``H<bits>``, the "knob", is linear, and its signs are the hash
 code (threshold 0). CIFAR-10's final dropout depends on the code length
-(Table 2); MNIST uses 0.5 throughout ("the drop probability ... was not a
+(Table 2, which stops at 48 bits: longer codes keep its 0.5 of 24-48 bits, our extrapolation); MNIST uses
+0.5 throughout ("the drop probability ... was not a
 sensitive factor").
 """
 
@@ -23,12 +24,17 @@ KNOB_LAYER = "fc1"
 
 
 def cifar_notation(bits: int, dropout: float | None = None) -> str:
-    """The CIFAR-10 network of Sec. 4.2 with an ``H<bits>`` knob; dropout from Table 2 unless given."""
+    """The CIFAR-10 network of Sec. 4.2 with an ``H<bits>`` knob; dropout from Table 2 unless given (codes longer
+    than Table 2's 48 bits keep its 48-bit value, 0.5, which it holds from 24 bits on)."""
     if dropout is None:
-        if bits not in CIFAR_DROPOUT_BY_BITS:
+        longest = max(CIFAR_DROPOUT_BY_BITS)
+        if bits > longest:
+            dropout = CIFAR_DROPOUT_BY_BITS[longest]
+        elif bits not in CIFAR_DROPOUT_BY_BITS:
             raise ValueError(f"Table 2 gives the final dropout for {sorted(CIFAR_DROPOUT_BY_BITS)} bits only; "
                              f"pass dropout=... for {bits} bits")
-        dropout = CIFAR_DROPOUT_BY_BITS[bits]
+        else:
+            dropout = CIFAR_DROPOUT_BY_BITS[bits]
     return (f"3x32x32-32C3P1-32C1P0-MP3S2-D0.5-32C3P1-32C3P1-MP3S2-D0.5-64C3P1-64C3P1-MP3S2-D0.5-"
             f"H{bits}-D{dropout:g}-H10")
 

@@ -33,7 +33,8 @@ from ..search import coarse_to_fine_search, feature_rank, hamming_distance_chunk
 if TYPE_CHECKING:
     from ..experiment import MethodRun
 
-__all__ = ["grown_database", "search_times", "pool_ties", "extraction_seconds", "time_rows", "TARGETS", "targets_text", "timing_text"]
+__all__ = ["grown_database", "search_times", "pool_ties", "extraction_seconds", "time_rows", "TARGETS", "targets_text", "timing_text",
+           "chapter_rows", "tie_complete_search"]
 
 # the book's targets for the paper profile (the issue's): precision of the top 1,000 at 48 bits, test accuracy with
 # the latent layer, and at 1 M items two-step at least 20x faster than linear cosine search with recall@100 >= 0.95
@@ -63,9 +64,10 @@ def _unit(features: np.ndarray) -> np.ndarray:
 
 
 def search_times(query_codes: PackedCodes, query_features: np.ndarray, database_codes: PackedCodes,
-                 database_features: np.ndarray, *, pool: int = 1000, k: int = 100) -> dict:
+                 database_features: np.ndarray, *, pool: int = 1000, k: int = 100, ties: bool = False) -> dict:
     """One row: seconds per query of one-step, two-step (``pool`` candidates) and linear cosine search (numpy,
-    faiss), the speed-ups of two-step over each linear search, and two-step's recall@k of linear search's top k."""
+    faiss), the speed-ups of two-step over each linear search, and two-step's recall@k of linear search's top k;
+    with ``ties`` also the same for :func:`tie_complete_search` (the pool with every item tied with its last)."""
     n_queries = len(query_codes)
     _, one_step = timed(lambda: hamming_rank(query_codes, database_codes, k))
     two_lists, two_step = timed(lambda: coarse_to_fine_search(query_codes, database_codes, query_features,
@@ -89,7 +91,32 @@ def search_times(query_codes: PackedCodes, query_features: np.ndarray, database_
     row[f"recall@{k}"] = float(np.mean([len(np.intersect1d(found[:k], exact[:k])) / k
                                         for found, exact in zip(two_lists, linear_lists)]))
     row["items as close as the pool"] = pool_ties(query_codes, database_codes, pool)
+    if ties:
+        tied_lists, tied = timed(lambda: tie_complete_search(query_codes, query_features, database_codes,
+                                                               database_features, k, pool))
+        row["two-step, pool with its ties s/query"] = tied / n_queries
+        row["speed-up (pool with its ties) over numpy"] = linear / tied
+        row[f"recall@{k} (pool with its ties)"] = float(np.mean([len(np.intersect1d(found[:k], exact[:k])) / k
+                                                                for found, exact in zip(tied_lists, linear_lists)]))
     return row
+
+
+def tie_complete_search(query_codes: PackedCodes, query_features: np.ndarray, database_codes: PackedCodes,
+                        database_features: np.ndarray, k: int, pool: int) -> list[np.ndarray]:
+    """Two-step search whose pool is complete under ties: every database item at most as far (Hamming) from the
+    query as its ``pool``-th nearest, re-ranked by cosine similarity (top ``k`` per query, ties by index). The pool
+    no longer depends on the database's order; its size is what :func:`pool_ties` counts."""
+    _, distances = hamming_rank(query_codes, database_codes, pool)
+    radius = distances[:, -1]
+    norms = np.maximum(np.linalg.norm(database_features, axis=1), 1e-12)
+    unit_queries = _unit(np.asarray(query_features, dtype=np.float32))
+    lists = []
+    for rows, block in hamming_distance_chunks(query_codes, database_codes):
+        for query, row in zip(range(rows.start, rows.stop), block):
+            candidates = np.flatnonzero(row <= radius[query])
+            scores = database_features[candidates] @ unit_queries[query] / norms[candidates]
+            lists.append(candidates[np.argsort(-scores, kind="stable")[:k]])
+    return lists
 
 
 def pool_ties(query_codes: PackedCodes, database_codes: PackedCodes, pool: int) -> float:
@@ -117,7 +144,8 @@ def time_rows(run: "MethodRun", bits: int, sizes: tuple[int, ...], *, pools: tup
               k: int = 100, queries: int = 1000, seed: int = 0) -> list[dict]:
     """:func:`search_times` for the run's ``bits`` network (its codes and F4 layer, ``"f7"`` in the outputs) with
     the database grown to each of ``sizes`` (:func:`grown_database`; never below the real database) and each pool
-    size, for the first ``queries`` queries (the whole query set by default), with the feature extraction
+    size (the largest pool also completed with its ties), for the first ``queries`` queries (the whole query set
+    by default), with the feature extraction
     seconds per query (:func:`extraction_seconds`) and each search's seconds for all those queries."""
     method = run.method.name
     query_codes = run.part_codes(method, bits, "query")[:queries]
@@ -128,7 +156,8 @@ def time_rows(run: "MethodRun", bits: int, sizes: tuple[int, ...], *, pools: tup
     for size in sizes:
         grown_codes, grown_features = grown_database(codes, features, max(size, len(codes)), seed=seed)
         for pool in pools:
-            row = search_times(query_codes, query_features, grown_codes, grown_features, pool=pool, k=k)
+            row = search_times(query_codes, query_features, grown_codes, grown_features, pool=pool, k=k,
+                               ties=pool == max(pools))
             totals = {key.replace("s/query", "s (all queries)"): value * row["queries"] for key, value in row.items()
                       if key.endswith("s/query")}
             rows.append({"dataset": run.dataset.name, **row, "feature extraction s/query": extraction, **totals})
@@ -175,8 +204,33 @@ def timing_text(rows: list[dict], k: int = 100) -> str:
                    f" database items are as close to a query as its {row['pool']:,}th nearest code, so the pool is the"
                    f" first {row['pool']:,} of them in index order and the cosine step sees about "
                    f"{row['pool'] / row['items as close as the pool']:.0%} of the candidates it would need.")
+    tied = f"recall@{k} (pool with its ties)"
+    if tied in row:
+        totals += (f" Re-ranking the whole tied group instead (every item as close as the {row['pool']:,}th) gives "
+                   f"recall@{k} {row[tied]:.3f} at {row['speed-up (pool with its ties) over numpy']:.2f}x the speed "
+                   f"of linear search (numpy): with these codes, a pool that does not depend on the database's "
+                   f"order costs about as much as reading every feature.")
     return (f"At {largest:,} items ({row['bits']} bits, pool {row['pool']:,}): two-step search is "
             + " and ".join(f"{row[key]:.1f}x as fast as linear search ({key.split()[-1]})" for key in speed_ups)
             + f", with recall@{k} {recall:.3f} of linear search's top {k}." + totals
             + f" Target (>= {TARGETS['speed-up']:.0f}x against both, recall >= {TARGETS['recall@100']}): "
             + ("**met**." if met else "**not met**."))
+
+
+def chapter_rows(runs: Mapping[str, "MethodRun"], classification: list[dict], comparisons: Mapping[str, dict],
+                 times: list[dict], timed_dataset: str) -> dict[str, list[dict]]:
+    """The chapter's study rows per dataset for its results files: the classification rows (test error per model
+    and source), the one-step / two-step study (:func:`hashlib_core.studies.dlbhc.search_rows`, the BCS rows named
+    after the method and the HDS rows ``Li & Li (two-step)``), and for ``timed_dataset`` the CPU-time rows."""
+    from ..methods.lili import TWO_STEP
+    from .dlbhc import search_rows
+
+    extra = {}
+    for name, run in runs.items():
+        extra[name] = [{"name": "test error (%)", "method": row["model"], "source": row["source"],
+                        "value": row["test error (%)"]} for row in classification if row["dataset"] == name]
+        extra[name] += search_rows(comparisons[name], names={"BCS": run.method.name, "HDS": TWO_STEP})
+    extra[timed_dataset] += [{"name": f"cpu time: {key}", "method": "Li & Li", "bits": row["bits"], "value": row[key],
+                              "database": row["database"], "pool": row["pool"]} for row in times
+                             for key in row if key not in ("dataset", "database", "bits", "pool", "queries")]
+    return extra
