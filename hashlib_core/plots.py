@@ -287,13 +287,19 @@ def ablation_points(rows: list[dict]):
 
 def seed_spread_curves(rows: list[dict], metrics: tuple[str, ...]):
     """One panel per metric: the mean over seeds against code length per method, the band one standard
-    deviation wide (rows: ``name``, ``method``, ``bits``, ``seed``, ``value``)."""
+    deviation wide (rows: ``name``, ``method``, ``bits``, ``seed``, ``value``; ``chapter`` ``"baselines"``
+    draws a classic baseline dashed)."""
     frame = pd.DataFrame([row for row in rows if row["name"] in metrics])
+    frame["bits"] = frame["bits"].astype(int)
     figure, axes = plt.subplots(1, len(metrics), figsize=(4.6 * len(metrics), 4.4), squeeze=False)
     order = list(dict.fromkeys(frame["method"]))
+    colours = sns.color_palette("tab20")
+    palette = dict(zip(order, (colours[0::2] + colours[1::2])[:len(order)]))  # ten strong colours, then light ones
+    frame["kind"] = ["classic baseline" if row == "baselines" else "deep" for row in frame.get("chapter", "")]
     for axis, metric in zip(axes[0], metrics):
         sns.lineplot(frame[frame["name"] == metric], x="bits", y="value", hue="method", hue_order=order,
-                     errorbar="sd", marker="o", ax=axis, legend=axis is axes[0][0])
+                     palette=palette, style="kind", style_order=["deep", "classic baseline"], errorbar="sd",
+                     marker="o", ax=axis, legend=axis is axes[0][0])
         axis.set_xlabel("code length (bits)")
         axis.set_ylabel(metric)
         axis.set_xticks(sorted(frame["bits"].unique()))
@@ -306,17 +312,24 @@ def seed_spread_curves(rows: list[dict], metrics: tuple[str, ...]):
 def score_per_minute(table: pd.DataFrame, metric: str):
     """Mean ``metric`` of each deep method and code length against its training core-minutes per code length
     (log scale; ``table`` from :func:`hashlib_core.studies.comparison.per_minute_frame`), longest code labelled."""
-    figure, axis = plt.subplots(figsize=(6.4, 4.4))
+    from matplotlib.ticker import FuncFormatter, NullFormatter
+
+    table = table.assign(bits=table["bits"].astype(int))
+    figure, axis = plt.subplots(figsize=(7.2, 4.8))
     sns.scatterplot(table, x="core-minutes per code length", y="mean", hue="method", size="bits", sizes=(25, 120),
                     ax=axis)
     longest = table[table["bits"] == table["bits"].max()]
     for _, row in longest.iterrows():
         axis.annotate(row["method"], (row["core-minutes per code length"], row["mean"]), fontsize=7,
-                      xytext=(4, 3), textcoords="offset points")
+                      xytext=(5, -3), textcoords="offset points")
     axis.set_xscale("log")
+    axis.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+    axis.xaxis.set_minor_formatter(NullFormatter())
+    low, high = table["core-minutes per code length"].min(), table["core-minutes per code length"].max()
+    axis.set_xlim(low / 1.5, high * 3)  # room for the labels right of the points
     axis.set_xlabel("training core-minutes per code length (log scale)")
     axis.set_ylabel(f"{metric} (mean over seeds)")
-    axis.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False)
+    axis.legend(fontsize=7, ncol=4, loc="upper center", bbox_to_anchor=(0.5, -0.16), frameon=False)
     figure.tight_layout()
     return figure
 
@@ -328,8 +341,9 @@ def tie_shift(rows: list[dict], index_metric: str = "mAP", expected_metric: str 
     pivot = frame[frame["name"].isin([index_metric, expected_metric])].pivot_table(
         index=["method", "bits", "seed"], columns="name", values="value").dropna()
     shift = (pivot[expected_metric] - pivot[index_metric]).rename("shift").reset_index()
+    shift["bits"] = shift["bits"].astype(int)
     order = list(dict.fromkeys(frame[frame["name"] == index_metric]["method"]))
-    figure, axis = plt.subplots(figsize=(7.2, 0.32 * len(order) * shift["bits"].nunique() / 2 + 1.6))
+    figure, axis = plt.subplots(figsize=(7.2, 0.22 * len(order) * shift["bits"].nunique() + 1.2))
     sns.barplot(shift, y="method", x="shift", hue="bits", order=order, errorbar="sd", orient="h", ax=axis,
                 palette="crest")
     axis.axvline(0, color="black", linewidth=0.8)

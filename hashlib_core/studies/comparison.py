@@ -131,11 +131,12 @@ _BASELINES = tuple(BaselineRun(name) for name in ("lsh", "itq", "sh", "ksh"))
 _HIERARCHICAL = ("DLBHC (hierarchical)", "f7", "euclidean")
 _TWO_STEP = ("Li & Li (two-step)", "f7", "cosine")
 # epochs at a budget of 6 core-minutes per method and seed (1.5 per code length) on the 5,000 cnnh training images,
-# from the images/s each chapter's CIFAR-10 run recorded (one core per side-by-side network; pre-training on both
-# cores): CNNBH 1,230 img/s -> 22 epochs; DLBHC pre-training 960 img/s on 2 cores -> 16 epochs (about 3 of the 6
-# core-minutes), fine-tuning 640 -> 6 per code length; Zeng 390 -> 7; Li & Li pre-training 555 on 2 cores -> 10,
-# fine-tuning 460 -> 4. USDH keeps its chapter's 5 + 2 epochs (more did not help: benchmarks/usdh_settings.py): its
-# hash network on a frozen teacher's features costs a few core-seconds, far under the budget.
+# from the images/s measured here on an otherwise idle machine: CNNBH 1,300 img/s on one core (side by side) -> 22
+# epochs; DLBHC pre-training 1,150 img/s on both cores -> 16 epochs (2.3 core-minutes), fine-tuning 700 img/s per
+# core -> 6 epochs per code length (2.8); Li & Li and Zeng from their chapters' rates (pre-training 555 img/s on two
+# cores, fine-tuning 460 per core; Zeng 390 per core) -> 10 + 4 and 7. USDH keeps its chapter's 5 + 2 epochs (more
+# did not help: benchmarks/usdh_settings.py): its hash network on a frozen teacher's features costs a few
+# core-seconds, far under the budget.
 PROFILES: dict[str, ComparisonSettings] = {
     "smoke": ComparisonSettings(
         dataset="mnist5k", source_profile="smoke", source_dataset="mnist5k", code_lengths=(16, 32), seeds=(0, 1),
