@@ -296,23 +296,28 @@ def _cache_file(kind: str, dataset: ImageDataset, record: Any, seed: int):
     return resolve_cache_dir() / "comparison" / f"{dataset.name}-{kind}-s{seed}-{digest}.json"
 
 
-def _cached(path, compute) -> tuple[list[dict], bool]:
-    """Rows from ``path`` if a finished run wrote it, else ``compute()`` written there; and whether it was cached."""
+def _cached(path, compute) -> tuple[list[dict], float | None]:
+    """Rows from ``path`` if a finished run wrote it, else ``compute()`` written there; and the seconds the
+    computation took when it ran (None when the file does not say)."""
     if path.exists():
         try:
-            return json.loads(path.read_text())["rows"], True
+            stored = json.loads(path.read_text())
+            return stored["rows"], stored.get("seconds")
         except (ValueError, KeyError) as error:
             raise ValueError(f"{path}: not a readable comparison result ({error}); delete it to measure again") \
                 from error
+    started = time.perf_counter()
     rows = compute()
+    seconds = time.perf_counter() - started
     path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(path, json.dumps({"rows": rows}))
-    return rows, False
+    atomic_write_text(path, json.dumps({"rows": rows, "seconds": seconds}))
+    return rows, None
 
 
 def entrant_rows(entrant: Entrant, comparison: ComparisonSettings, dataset: ImageDataset, seed: int, *,
-                 progress: bool = True) -> tuple[list[dict], bool]:
-    """One method and seed: train (checkpoints resume), score and measure; ``(rows, came from the cache)``."""
+                 progress: bool = True) -> tuple[list[dict], float | None]:
+    """One method and seed: train (checkpoints resume), score and measure; ``(rows, seconds of the finished run
+    they were read from)``, the seconds None when they were computed now."""
     settings = entrant_settings(entrant, comparison)
 
     def compute() -> list[dict]:
@@ -331,8 +336,9 @@ def entrant_rows(entrant: Entrant, comparison: ComparisonSettings, dataset: Imag
 
 
 def baseline_rows(comparison: ComparisonSettings, dataset: ImageDataset, seed: int, *,
-                  progress: bool = True) -> tuple[list[dict], bool]:
-    """The classic baselines on the comparison's feature and protocol for one seed (fit seconds as their cost)."""
+                  progress: bool = True) -> tuple[list[dict], float | None]:
+    """The classic baselines on the comparison's feature and protocol for one seed (fit seconds as their cost);
+    returns like :func:`entrant_rows`."""
     record = {"baselines": settings_record(comparison.baselines), "feature": comparison.feature,
               "lengths": comparison.code_lengths, "protocol": comparison.protocol_options,
               "depth": comparison.map_depth}
@@ -383,7 +389,8 @@ class ComparisonRun:
 
 def run_comparison(comparison: ComparisonSettings, data_root: str | None = None, *,
                    progress: bool = True) -> ComparisonRun:
-    """Every entrant and the baselines at every seed, one line per finished (method, seed)."""
+    """Every entrant and the baselines at every seed, one line per finished (method, seed); ``seconds`` holds what
+    each (method, seed) took when it was measured."""
     dataset = load_dataset(comparison.dataset, data_root, progress=progress)
     rows, seconds = [], {}
     jobs = [(entrant.method.name, lambda seed, entrant=entrant: entrant_rows(entrant, comparison, dataset, seed,
@@ -393,11 +400,12 @@ def run_comparison(comparison: ComparisonSettings, data_root: str | None = None,
     for name, job in jobs:
         for seed in comparison.seeds:
             started = time.perf_counter()
-            found, cached = job(seed)
-            seconds[f"{name}, seed {seed}"] = elapsed = time.perf_counter() - started
+            found, earlier = job(seed)
+            elapsed = time.perf_counter() - started
+            seconds[f"{name}, seed {seed}"] = elapsed if earlier is None else earlier
             rows += found
-            print(f"{name}, seed {seed}: {'read from the cache of a finished run' if cached else 'measured'} "
-                  f"in {elapsed:.0f} s", flush=True)
+            print(f"{name}, seed {seed}: " + (f"measured in {elapsed:.0f} s" if earlier is None else
+                                              f"read from a finished run (it took {earlier:.0f} s)"), flush=True)
     return ComparisonRun(comparison, dataset, rows, seconds)
 
 
