@@ -334,20 +334,16 @@ def score_per_minute(table: pd.DataFrame, metric: str):
     return figure
 
 
-def tie_shift(rows: list[dict], index_metric: str = "mAP", expected_metric: str = "mAP (expected ties)"):
-    """How far ties move each method's mAP: expected-ties mAP minus index-order mAP, mean over seeds, per code
-    length (bars; a positive bar means index order ranked the tied relevant items late)."""
-    frame = pd.DataFrame(rows)
-    pivot = frame[frame["name"].isin([index_metric, expected_metric])].pivot_table(
-        index=["method", "bits", "seed"], columns="name", values="value").dropna()
-    shift = (pivot[expected_metric] - pivot[index_metric]).rename("shift").reset_index()
-    shift["bits"] = shift["bits"].astype(int)
-    order = list(dict.fromkeys(frame[frame["name"] == index_metric]["method"]))
+def tie_shift(shift: pd.DataFrame):
+    """How far ties move each method's mAP: bars of ``shift`` (expected-ties mAP minus index-order mAP; the table of
+    :func:`hashlib_core.studies.comparison.tie_shift_frame`) per method and code length, mean over seeds with one
+    sd (a positive bar means index order ranked the tied relevant items late)."""
+    order = list(shift["method"].cat.categories)
     figure, axis = plt.subplots(figsize=(7.2, 0.22 * len(order) * shift["bits"].nunique() + 1.2))
     sns.barplot(shift, y="method", x="shift", hue="bits", order=order, errorbar="sd", orient="h", ax=axis,
                 palette="crest")
     axis.axvline(0, color="black", linewidth=0.8)
-    axis.set_xlabel(f"{expected_metric} minus {index_metric} (mean over seeds, bars: one sd)")
+    axis.set_xlabel("mAP (expected ties) minus mAP (mean over seeds, bars: one sd)")
     axis.set_ylabel("")
     axis.legend(title="bits", fontsize=7, loc="lower right")
     figure.tight_layout()

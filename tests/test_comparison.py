@@ -122,6 +122,9 @@ def test_the_sentences_say_what_the_rows_hold():
     assert "3 seeds" in text
     assert "B buys the most" in study.best_per_minute_text(_rows(), 64)
     assert "highest mAP is A's" in study.best_per_minute_text(_rows(), 64)
+    frame = study.tie_shift_frame(_rows())
+    assert list(frame["method"].cat.categories) == ["A", "B", "C"] and len(frame) == 9
+    assert frame[frame["method"] == "B"]["shift"].to_numpy() == pytest.approx([0.05] * 3)
     shift = study.tie_shift_text(_rows())
     assert "+0.0500 (B)" in shift and "largest move in absolute value is 0.0500 (B)" in shift
     with pytest.raises(ValueError, match="no deep method"):

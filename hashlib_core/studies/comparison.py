@@ -50,7 +50,8 @@ from ..settings import BaselineRun, Recipe, RunSettings, settings_record
 
 __all__ = ["Entrant", "ComparisonSettings", "PROFILES", "entrant_settings", "entrant_rows", "baseline_rows",
            "ComparisonRun", "run_comparison", "settings_frame", "summary_frame", "cost_frame", "per_minute_frame", "best_per_minute_text",
-           "encode_images_per_second", "search_seconds"]
+           "encode_images_per_second", "search_seconds", "retrieval_metrics", "ordering_text", "tie_shift_frame",
+           "tie_shift_text", "scale_text"]
 
 # bumped when what a cached (method, seed) result holds or how it is measured changes
 COMPARISON_REVISION = 1
@@ -491,12 +492,20 @@ def ordering_text(rows: list[dict], bits: int, metric: str = "mAP") -> str:
             f"seed noise.")
 
 
-def tie_shift_text(rows: list[dict]) -> str:
-    """Which method's mAP moves most between index-order and expected ties (mean over seeds and code lengths)."""
+def tie_shift_frame(rows: list[dict]) -> pd.DataFrame:
+    """Per method, code length and seed: expected-ties mAP minus index-order mAP (``shift``), methods in row order."""
     frame = pd.DataFrame(rows)
     pivot = frame[frame["name"].isin(["mAP", "mAP (expected ties)"])].pivot_table(
         index=["method", "bits", "seed"], columns="name", values="value").dropna()
-    shift = (pivot["mAP (expected ties)"] - pivot["mAP"]).groupby("method").mean().sort_values()
+    shift = (pivot["mAP (expected ties)"] - pivot["mAP"]).rename("shift").reset_index()
+    order = list(dict.fromkeys(frame[frame["name"] == "mAP"]["method"]))
+    shift["method"] = pd.Categorical(shift["method"], categories=order, ordered=True)
+    return shift.assign(bits=shift["bits"].astype(int)).sort_values(["method", "bits", "seed"]).reset_index(drop=True)
+
+
+def tie_shift_text(rows: list[dict]) -> str:
+    """Which method's mAP moves most between index-order and expected ties (mean over seeds and code lengths)."""
+    shift = tie_shift_frame(rows).groupby("method", observed=True)["shift"].mean().sort_values()
     return (f"Averaged over code lengths and seeds, expected ties move mAP by {shift.iloc[0]:+.4f} "
             f"({shift.index[0]}) to {shift.iloc[-1]:+.4f} ({shift.index[-1]}); the largest move in absolute value is "
             f"{shift.abs().max():.4f} ({shift.abs().idxmax()}).")

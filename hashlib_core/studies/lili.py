@@ -63,6 +63,11 @@ def _unit(features: np.ndarray) -> np.ndarray:
     return features / np.maximum(np.linalg.norm(features, axis=1, keepdims=True), 1e-12)
 
 
+def _recall(found_lists, exact_lists, k: int) -> float:
+    """Mean share of each exact top ``k`` that the found top ``k`` holds."""
+    return float(np.mean([len(np.intersect1d(found[:k], exact[:k])) / k for found, exact in zip(found_lists, exact_lists)]))
+
+
 def search_times(query_codes: PackedCodes, query_features: np.ndarray, database_codes: PackedCodes,
                  database_features: np.ndarray, *, pool: int = 1000, k: int = 100, ties: bool = False) -> dict:
     """One row: seconds per query of one-step, two-step (``pool`` candidates) and linear cosine search (numpy,
@@ -88,16 +93,14 @@ def search_times(query_codes: PackedCodes, query_features: np.ndarray, database_
         row["linear (faiss) s/query"] = faiss_seconds / n_queries
         row["speed-up over faiss"] = faiss_seconds / two_step
     row["speed-up over numpy"] = linear / two_step
-    row[f"recall@{k}"] = float(np.mean([len(np.intersect1d(found[:k], exact[:k])) / k
-                                        for found, exact in zip(two_lists, linear_lists)]))
+    row[f"recall@{k}"] = _recall(two_lists, linear_lists, k)
     row["items as close as the pool"] = pool_ties(query_codes, database_codes, pool)
     if ties:
         tied_lists, tied = timed(lambda: tie_complete_search(query_codes, query_features, database_codes,
                                                                database_features, k, pool))
         row["two-step, pool with its ties s/query"] = tied / n_queries
         row["speed-up (pool with its ties) over numpy"] = linear / tied
-        row[f"recall@{k} (pool with its ties)"] = float(np.mean([len(np.intersect1d(found[:k], exact[:k])) / k
-                                                                for found, exact in zip(tied_lists, linear_lists)]))
+        row[f"recall@{k} (pool with its ties)"] = _recall(tied_lists, linear_lists, k)
     return row
 
 
