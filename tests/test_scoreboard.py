@@ -13,13 +13,14 @@ def _results(root, chapter, dataset, values):
 def test_verdicts_follow_the_numbers_and_missing_runs_are_named(tmp_path):
     claims = [Claim("near", "d", "mAP", "X", {12: 0.60, 48: 0.62}, "T1"),
               Claim("far", "d", "mAP", "X", {12: 0.60, 48: 0.62}, "T1"),
-              Claim("absent", "d", "mAP", "X", {12: 0.5}, "T1")]
+              Claim("absent", "d", "mAP", "X", {12: 0.5}, "T1"),
+              Claim("near", "d", "mAP (longer training)", "X", {48: 0.8}, "T1")]  # a file without that metric
     _results(tmp_path, "near", "d", {12: 0.58, 24: 0.1, 48: 0.65})  # 0.02 below at 12 bits: reproduced
     _results(tmp_path, "far", "d", {12: 0.55, 48: 0.61})
-    near, far, absent = scoreboard_rows(claims, tmp_path)
+    near, far, absent, unmeasured = scoreboard_rows(claims, tmp_path)
     assert near["verdict"] == "reproduced" and near["bits"] == [12, 48] and near["ours"] == [0.58, 0.65]
     assert far["verdict"] == "below by up to 0.050"
-    assert absent["verdict"] == "not run yet"
+    assert absent["verdict"] == "not run yet" and unmeasured["verdict"] == "not run yet"
     table = scoreboard_markdown(claims, tmp_path)
     assert ("| {doc}`X <far>` | d | mAP, 48 bits | 0.610 | 0.620 (T1) | below by up to 0.050 (ours minus paper -0.050 "
             "at 12 bits) |") in table

@@ -1,6 +1,7 @@
 from dataclasses import replace
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 from torch.nn import functional as F
@@ -153,3 +154,35 @@ def test_the_ablation_verdict_needs_every_seed_of_one_variant_above_every_seed_o
                            "training minutes": 1.0} for seed, value in ((0, 0.65), (1, 0.71))]
     assert "on average only, within seed noise" in ablation_text(overlapping)
     assert "one seed" in ablation_text(rows[:1] + apart[2:3])
+
+
+def test_longer_training_keeps_the_papers_halving_at_four_fifths_of_the_run():
+    from hashlib_core.studies.zeng import longer_recipe
+
+    settings = PROFILES["paper"]["cifar10"]
+    longer = longer_recipe(settings, 30)
+    assert longer.recipe.epochs == 30 and longer.recipe.step_iterations == 12_000  # 4/5 of 30 x 500 iterations
+    assert longer_recipe(settings, 50).recipe.step_iterations == 20_000  # the paper's run unchanged
+    assert (longer.recipe.lr, longer.widths, longer.code_lengths) == (settings.recipe.lr, settings.widths,
+                                                                    settings.code_lengths)
+    for bad in (0, -3, 2.5, True):
+        with pytest.raises(ValueError, match="epochs must be a positive integer"):
+            longer_recipe(settings, bad)
+
+
+def test_the_longer_run_is_reported_beside_the_chapters_and_judged_on_the_target(smoke_run):
+    from hashlib_core.studies.zeng import long_rows, long_runs, long_text, results_rows
+
+    assert long_runs(smoke_run.dataset, smoke_run.settings, 0) == {}
+    assert "long_epochs" in long_text([])
+    long = long_runs(smoke_run.dataset, smoke_run.settings, 3, bits=16, networks=("bilinear",), progress=False,
+                     checkpoints=False)
+    assert long["bilinear"].settings.recipe.epochs == 3 and long["bilinear"].settings.baselines == ()
+    rows = long_rows(long, {"bilinear": smoke_run}, bits=16)
+    assert rows[0]["epochs (chapter)"] == 2 and rows[0]["mAP (long)"] == long["bilinear"].headline(Zeng().name, 16)
+    assert rows[0]["mAP (chapter)"] == smoke_run.headline(Zeng().name, 16)
+    assert "**not met**" in long_text(rows, target=1.01) and "met." in long_text(rows, target=0.0)
+    similarity = pd.DataFrame([{"ranking": "Hamming distance (ties by index)", "bits": 16, "mAP": 0.5}])
+    extra = results_rows({}, "mnist5k", [], similarity, rows)
+    assert [row["name"] for row in extra["mnist5k"]] == ["similarity: mAP", "mAP (longer training)"]
+    assert extra["mnist5k"][1]["epochs"] == 3
