@@ -19,7 +19,8 @@ from .runtime import pick_device, repository_root, timed
 from .settings import RunSettings, settings_record
 
 __all__ = ["timed", "describe_plan", "run_plan", "training_frame", "ours_beside_paper", "beside_paper_text",
-           "pick_run", "write_chapter_results", "results_frame", "study_table", "sanity_check", "show_search_studies"]
+           "pick_run", "write_chapter_results", "results_frame", "study_table", "sanity_check", "show_search_studies",
+           "show_speed_study"]
 
 
 def describe_plan(plan: Mapping[str, RunSettings], device: str | torch.device = "auto") -> pd.DataFrame:
@@ -162,6 +163,20 @@ def sanity_check(run: MethodRun, method: str, baseline: str) -> None:
         assert ours > theirs, f"{run.dataset.name} {bits} bits: {method} {ours:.3f} is not above {baseline} {theirs:.3f}"
         assert len(run.codes[(method, bits)]) == len(run.dataset) and run.codes[(method, bits)].n_bits == bits
         assert run.outputs[bits][run.method.hash_layer].shape == (len(run.dataset), bits)
+
+
+def show_speed_study(study) -> None:
+    """Display a :class:`hashlib_core.speed.SpeedStudy`: its table, its bar chart and its ratios."""
+    import matplotlib.pyplot as plt
+    from IPython.display import display
+
+    from .plots import speed_bars
+
+    display(pd.DataFrame(study.rows).style.format({"seconds per query": "{:.2e}", "ns per comparison": "{:.2f}",
+                                                   "bytes per item": "{:,}"}).hide(axis="index"))
+    speed_bars(study.rows, study.n_database)
+    plt.show()
+    display(pd.Series(study.ratios, name="times faster").to_frame().style.format("{:,.0f}x"))
 
 
 def show_search_studies(comparisons: Mapping[str, Mapping[int, dict]]) -> None:

@@ -18,7 +18,8 @@ depend on the values):
 from __future__ import annotations
 
 import time
-from typing import Callable
+from dataclasses import dataclass, field
+from typing import Callable, Mapping
 
 import numpy as np
 import torch
@@ -26,7 +27,7 @@ import torch
 from .codes import pack
 from .search import feature_distances, hamming_distances
 
-__all__ = ["search_speed", "best_seconds", "speed_ratios", "speed_rows", "SCAN_TOP_K"]
+__all__ = ["search_speed", "best_seconds", "speed_ratios", "speed_rows", "SpeedStudy", "speed_study", "SCAN_TOP_K"]
 
 SCAN_TOP_K = 100  # the faiss searches return the top 100 (their cost is dominated by the scan)
 
@@ -170,3 +171,33 @@ def speed_rows(rows: list[dict], n_database: int) -> list[dict]:
     return [{"name": f"{row['kind']} ns per comparison", "method": row["method"],
              "representation": row["representation"], "value": row["ns per comparison"], "n_database": n_database}
             for row in rows]
+
+
+@dataclass
+class SpeedStudy:
+    """One :func:`search_speed` measurement with what a chapter reports from it: the ``rows``, the wall
+    ``seconds`` it took, the ``ratios`` of :func:`speed_ratios` for ``feature_dim``-d features (plus any
+    published ratios passed as ``reference``) and the ``n_database`` scanned."""
+
+    rows: list[dict]
+    seconds: float
+    feature_dim: int
+    n_database: int
+    ratios: dict[str, float] = field(default_factory=dict)
+
+    def results_rows(self) -> list[dict]:
+        """The rows for a results file (:func:`speed_rows`)."""
+        return speed_rows(self.rows, self.n_database)
+
+
+def speed_study(feature_dim: int, n_database: int, *, code_bits: tuple[int, ...] = (48, 128), seed: int = 0,
+                reference: Mapping[str, float] | None = None) -> SpeedStudy:
+    """Time :func:`search_speed` for ``code_bits`` codes against ``feature_dim``-d and 4096-d features over
+    ``n_database`` items, and derive the Hamming-vs-Euclidean ratios (``reference``: published ratios shown
+    beside them, e.g. ``{"paper: ...": 971.3}``)."""
+    started = time.perf_counter()
+    rows = search_speed(code_bits=code_bits, feature_dims=tuple(dict.fromkeys((feature_dim, 4096))),
+                        n_database=n_database, seed=seed)
+    seconds = time.perf_counter() - started
+    ratios = {**speed_ratios(rows, feature_dim, code_bits=max(code_bits)), **(reference or {})}
+    return SpeedStudy(rows, seconds, feature_dim, n_database, ratios)

@@ -22,3 +22,16 @@ def test_best_seconds_keeps_the_fastest_call():
 def test_search_speed_rejects_empty_sizes():
     with pytest.raises(ValueError, match="n_database"):
         search_speed(n_database=1)
+
+
+def test_a_speed_study_keeps_its_rows_seconds_ratios_and_results_rows():
+    from hashlib_core.speed import speed_study
+
+    study = speed_study(32, 400, code_bits=(64,), reference={"paper: 971x": 971.3})
+    assert study.seconds > 0 and study.n_database == 400 and study.feature_dim == 32
+    assert {row["representation"] for row in study.rows} >= {"64-bit code", "32-d float32", "4096-d float32"}
+    assert study.ratios["paper: 971x"] == 971.3
+    assert any(key.startswith("scan: numba 64-bit popcount vs numpy BLAS 32-d") for key in study.ratios)
+    assert all(value > 0 for value in study.ratios.values())
+    rows = study.results_rows()
+    assert len(rows) == len(study.rows) and all(row["n_database"] == 400 for row in rows)

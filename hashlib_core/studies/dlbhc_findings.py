@@ -14,7 +14,7 @@ import pandas as pd
 from ..experiment import MethodRun
 from ..published import DLBHC_PRECISION_48, DLBHC_RELEASE_MAP1000, DLBHC_SPEED, DLBHC_TABLE1, DLBHC_TABLE2
 
-__all__ = ["TARGET_MAP1000", "classification_text", "release_text", "backbones_frame", "backbones_text",
+__all__ = ["TARGET_MAP1000", "classification_text", "release_text", "backbones_frame", "backbones_text", "show_backbones",
            "precision_text", "search_text", "speed_text", "timing_text"]
 
 TARGET_MAP1000 = 0.85  # this book's target for DLBHC's mAP@1000 at 48 bits on CIFAR-10
@@ -118,6 +118,20 @@ def backbones_text(runs: Mapping[str, MethodRun], imagenet_runs: Mapping[str, Me
             text += f"; its test accuracy is {100 * imagenet.accuracy[bits]:.1f} %"
         sentences.append(text + ".")
     return " ".join(sentences)
+
+
+def show_backbones(runs: Mapping[str, MethodRun], imagenet_runs: Mapping[str, MethodRun], method: str = "DLBHC") -> None:
+    """Display the ImageNet runs' training table, :func:`backbones_frame` and :func:`backbones_text` (nothing
+    without ImageNet runs)."""
+    from IPython.display import Markdown, display
+
+    from ..report import training_frame
+
+    if not imagenet_runs:
+        return
+    display(training_frame(imagenet_runs).style.format(precision=3, na_rep="-").hide(axis="index"))
+    display(backbones_frame(runs, imagenet_runs, method).style.format("{:.3f}", na_rep="-"))
+    display(Markdown(backbones_text(runs, imagenet_runs, method)))
 
 
 def precision_text(runs: Mapping[str, MethodRun], bits: int = 48, method: str = "DLBHC") -> str:
