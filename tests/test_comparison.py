@@ -149,3 +149,21 @@ def test_search_seconds_times_a_grown_database():
     rng = np.random.default_rng(0)
     codes = pack(rng.integers(0, 2, (50, 32)).astype(bool))
     assert study.search_seconds(codes, codes[:5], 500, repeats=1) > 0
+
+
+def test_learned_codes_come_from_an_entrants_run_on_the_comparisons_protocol(monkeypatch):
+    smoke = study.PROFILES["smoke"]
+    with pytest.raises(ValueError, match="no entrant 'alexnet'"):
+        study.learned_codes(smoke, "alexnet", 16)
+    with pytest.raises(ValueError, match="code lengths"):
+        study.learned_codes(smoke, "cnnbh", 12)
+    seen = {}
+
+    def fake_run(method, dataset, settings, *, seed, progress, workers):
+        seen.update(method=method.name, lengths=settings.code_lengths, protocol=settings.protocol, seed=seed)
+        return SimpleNamespace(method=method, part_codes=lambda name, bits, part: (name, bits, part))
+
+    monkeypatch.setattr(study, "run_method", fake_run)
+    database, queries = study.learned_codes(smoke, "cnnbh", 32, seed=1, progress=False)
+    assert database == ("CNNBH", 32, "database") and queries == ("CNNBH", 32, "query")
+    assert seen == {"method": "CNNBH", "lengths": smoke.code_lengths, "protocol": "cnnh", "seed": 1}

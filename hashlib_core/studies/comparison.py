@@ -51,7 +51,7 @@ from ..settings import BaselineRun, Recipe, RunSettings, settings_record
 __all__ = ["Entrant", "ComparisonSettings", "PROFILES", "entrant_settings", "entrant_rows", "baseline_rows",
            "ComparisonRun", "run_comparison", "settings_frame", "summary_frame", "cost_frame", "per_minute_frame", "best_per_minute_text",
            "encode_images_per_second", "search_seconds", "retrieval_metrics", "ordering_text", "tie_shift_frame",
-           "tie_shift_text", "scale_text"]
+           "tie_shift_text", "scale_text", "learned_codes"]
 
 # bumped when what a cached (method, seed) result holds or how it is measured changes
 COMPARISON_REVISION = 1
@@ -334,6 +334,24 @@ def entrant_rows(entrant: Entrant, comparison: ComparisonSettings, dataset: Imag
         return [{**row, "chapter": entrant.chapter} for row in rows]
 
     return _cached(_cache_file(entrant.chapter, dataset, settings_record(settings), seed), compute)
+
+
+def learned_codes(comparison: ComparisonSettings, chapter: str, bits: int, seed: int = 0,
+                  data_root: str | None = None, *, progress: bool = True):
+    """One entrant's learned codes at ``bits`` for ``seed``, as ``(database codes, query codes)`` (packed) of the
+    comparison's protocol: its networks come from the checkpoint cache when the comparison trained them (else they
+    train now). What ``benchmarks/bench_search_at_scale.py --method`` grows to 1 M and 10 M codes."""
+    entrant = next((entrant for entrant in comparison.entrants if entrant.chapter == chapter), None)
+    if entrant is None:
+        raise ValueError(f"no entrant {chapter!r} in this comparison; choose one of "
+                         f"{', '.join(entrant.chapter for entrant in comparison.entrants)}")
+    if bits not in comparison.code_lengths:
+        raise ValueError(f"bits must be one of the comparison's code lengths {comparison.code_lengths}, got {bits}")
+    dataset = load_dataset(comparison.dataset, data_root, progress=progress)
+    run = run_method(entrant.method, dataset, entrant_settings(entrant, comparison), seed=seed, progress=progress,
+                     workers=comparison.workers)
+    name = run.method.name
+    return run.part_codes(name, bits, "database"), run.part_codes(name, bits, "query")
 
 
 def baseline_rows(comparison: ComparisonSettings, dataset: ImageDataset, seed: int, *,
