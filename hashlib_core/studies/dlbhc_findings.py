@@ -14,8 +14,8 @@ import pandas as pd
 from ..experiment import MethodRun
 from ..published import DLBHC_PRECISION_48, DLBHC_RELEASE_MAP1000, DLBHC_SPEED, DLBHC_TABLE1, DLBHC_TABLE2
 
-__all__ = ["TARGET_MAP1000", "classification_text", "release_text", "backbones_frame", "backbones_text", "show_backbones",
-           "precision_text", "search_text", "speed_text", "timing_text"]
+__all__ = ["TARGET_MAP1000", "classification_text", "release_text", "backbones_frame", "backbones_text",
+           "show_backbones", "precision_text", "search_text", "speed_text", "timing_text"]
 
 TARGET_MAP1000 = 0.85  # this book's target for DLBHC's mAP@1000 at 48 bits on CIFAR-10
 
@@ -120,7 +120,8 @@ def backbones_text(runs: Mapping[str, MethodRun], imagenet_runs: Mapping[str, Me
     return " ".join(sentences)
 
 
-def show_backbones(runs: Mapping[str, MethodRun], imagenet_runs: Mapping[str, MethodRun], method: str = "DLBHC") -> None:
+def show_backbones(runs: Mapping[str, MethodRun], imagenet_runs: Mapping[str, MethodRun],
+                   method: str = "DLBHC") -> None:
     """Display the ImageNet runs' training table, :func:`backbones_frame` and :func:`backbones_text` (nothing
     without ImageNet runs)."""
     from IPython.display import Markdown, display

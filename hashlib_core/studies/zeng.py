@@ -45,8 +45,8 @@ from ..search import hamming_distances
 
 __all__ = ["PERCEPTUAL_BITS", "READINGS", "ABLATIONS", "perceptual_hashes", "combined_key", "combined_similarity",
            "combined_rank", "similarity_study", "changed_top", "network_rows", "ablation_runs", "ablation_rows",
-           "ablation_summary", "ablation_text", "longer_recipe", "long_runs", "long_rows", "long_text", "results_rows", "maps_text",
-           "similarity_text", "timing_text", "TARGETS"]
+           "ablation_summary", "ablation_text", "longer_recipe", "long_runs", "long_rows", "long_text",
+           "results_rows", "maps_text", "similarity_text", "timing_text", "TARGETS"]
 
 PERCEPTUAL_BITS = 64
 READINGS = ("similarity", "distance")
@@ -275,7 +275,8 @@ def long_text(rows: list[dict], target: float | None = None) -> str:
     for row in rows:
         text = f"{row['network']} {row['mAP (long)']:.3f} after {row['epochs (long)']} epochs"
         if row["mAP (chapter)"] is not None:
-            text += f" ({row['mAP (chapter)']:.3f} after {row['epochs (chapter)']}, {row['mAP (long)'] - row['mAP (chapter)']:+.3f})"
+            gain = row["mAP (long)"] - row["mAP (chapter)"]
+            text += f" ({row['mAP (chapter)']:.3f} after {row['epochs (chapter)']}, {gain:+.3f})"
         parts.append(text + f", {row['training minutes (long)']:.0f} training minutes")
     if not rows:
         return "No longer training in this run (`long_epochs` = 0)."
@@ -284,7 +285,8 @@ def long_text(rows: list[dict], target: float | None = None) -> str:
     if target is not None and paper is not None:
         met = paper["mAP (long)"] >= target
         text += (f" The book's target for the paper's network, {target:.2f}, is "
-                 + ("met." if met else f"**not met** after {paper['epochs (long)']} epochs ({paper['mAP (long)']:.3f})."))
+                 + ("met." if met else
+                    f"**not met** after {paper['epochs (long)']} epochs ({paper['mAP (long)']:.3f})."))
     return text
 
 
