@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Callable, Mapping
+from typing import TYPE_CHECKING, Callable, Mapping
 
 import pandas as pd
 import torch
@@ -17,6 +17,9 @@ from .experiment import DeepHashingMethod, MethodRun, run_method, write_run_resu
 from .results import read_results
 from .runtime import pick_device, repository_root, timed
 from .settings import RunSettings, settings_record
+
+if TYPE_CHECKING:
+    from .speed import SpeedStudy
 
 __all__ = ["timed", "describe_plan", "run_plan", "training_frame", "ours_beside_paper", "beside_paper_text",
            "pick_run", "write_chapter_results", "results_frame", "study_table", "sanity_check", "show_search_studies",
@@ -165,7 +168,7 @@ def sanity_check(run: MethodRun, method: str, baseline: str) -> None:
         assert run.outputs[bits][run.method.hash_layer].shape == (len(run.dataset), bits)
 
 
-def show_speed_study(study) -> None:
+def show_speed_study(study: "SpeedStudy") -> None:
     """Display a :class:`hashlib_core.speed.SpeedStudy`: its table, its bar chart and its ratios."""
     import matplotlib.pyplot as plt
     from IPython.display import display

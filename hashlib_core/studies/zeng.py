@@ -163,6 +163,20 @@ def network_rows(dataset: ImageDataset, settings: ZengSettings, bits: int = 48,
     return rows
 
 
+def _epochs(run: MethodRun, bits: int | None = None) -> list[dict]:
+    """The per-epoch history of the run's network at ``bits`` (None: of every network)."""
+    networks = run.networks.values() if bits is None else [run.networks[bits]]
+    return [entry for network in networks for entry in network.history]
+
+
+def _training_minutes(run: MethodRun, bits: int | None = None) -> float:
+    return sum(entry["seconds"] for entry in _epochs(run, bits)) / 60
+
+
+def _images_per_second(run: MethodRun, bits: int | None = None) -> float:
+    return float(np.median([entry["images_per_second"] for entry in _epochs(run, bits)]))
+
+
 def ablation_runs(dataset: ImageDataset, settings: ZengSettings, *, networks: tuple[str, ...] = ABLATIONS,
                   seeds: tuple[int, ...] = (0, 1), code_lengths: tuple[int, ...] = (12, 48),
                   done: Mapping[tuple[str, int], MethodRun] | None = None, device: str | torch.device = "auto",
@@ -188,10 +202,8 @@ def ablation_rows(runs: Mapping[tuple[str, int], MethodRun], code_lengths: tuple
     rows = []
     for (network, seed), run in runs.items():
         for bits in code_lengths:
-            history = run.networks[bits].history
             rows.append({"network": run.method.name, "seed": seed, "bits": bits,
-                         "mAP": run.headline(run.method.name, bits),
-                         "training minutes": sum(entry["seconds"] for entry in history) / 60})
+                         "mAP": run.headline(run.method.name, bits), "training minutes": _training_minutes(run, bits)})
     return rows
 
 
@@ -258,19 +270,20 @@ def long_rows(long: Mapping[str, MethodRun], main: Mapping[str, MethodRun], bits
     the training minutes and images/s of each long run."""
     rows = []
     for network, run in long.items():
-        name, history = run.method.name, run.networks[bits].history
-        short = main.get(network)
+        name, short = run.method.name, main.get(network)
         rows.append({"network": name, "bits": bits,
                      "epochs (chapter)": short.settings.recipe.epochs if short is not None else None,
                      "mAP (chapter)": short.headline(name, bits) if short is not None else None,
                      "epochs (long)": run.settings.recipe.epochs, "mAP (long)": run.headline(name, bits),
-                     "training minutes (long)": sum(entry["seconds"] for entry in history) / 60,
-                     "images/s": float(np.median([entry["images_per_second"] for entry in history]))})
+                     "training minutes (long)": _training_minutes(run, bits),
+                     "images/s": _images_per_second(run, bits)})
     return rows
 
 
 def long_text(rows: list[dict], target: float | None = None) -> str:
     """What the longer training buys each network, and whether the paper network's target is met after it."""
+    if not rows:
+        return "No longer training in this run (`long_epochs` = 0)."
     parts = []
     for row in rows:
         text = f"{row['network']} {row['mAP (long)']:.3f} after {row['epochs (long)']} epochs"
@@ -278,8 +291,6 @@ def long_text(rows: list[dict], target: float | None = None) -> str:
             gain = row["mAP (long)"] - row["mAP (chapter)"]
             text += f" ({row['mAP (chapter)']:.3f} after {row['epochs (chapter)']}, {gain:+.3f})"
         parts.append(text + f", {row['training minutes (long)']:.0f} training minutes")
-    if not rows:
-        return "No longer training in this run (`long_epochs` = 0)."
     text = f"At {rows[0]['bits']} bits: " + "; ".join(parts) + "."
     paper = next((row for row in rows if row["network"] == Zeng().name), None)
     if target is not None and paper is not None:
@@ -353,13 +364,7 @@ def timing_text(runs: Mapping[str, MethodRun], reference_runs: Mapping[str, Meth
                 ablations: Mapping[tuple[str, int], MethodRun]) -> str:
     """Training minutes (as recorded per epoch) of the method, the reference network and the ablations, and the
     median training images/s of each network."""
-    def minutes(run: MethodRun) -> float:
-        return sum(entry["seconds"] for network in run.networks.values() for entry in network.history) / 60
-
-    def speed(run: MethodRun) -> float:
-        return float(np.median([entry["images_per_second"] for network in run.networks.values()
-                                for entry in network.history]))
-
+    minutes, speed = _training_minutes, _images_per_second
     parts = [f"{name}: {run.method.name} {minutes(run):.1f} training minutes ({speed(run):,.0f} images/s per "
              f"process), {reference_runs[name].method.name} {minutes(reference_runs[name]):.1f} "
              f"({speed(reference_runs[name]):,.0f} images/s), wall {sum(run.stages.values()) / 60:.1f} minutes "
