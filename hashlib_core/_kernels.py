@@ -88,12 +88,30 @@ def _block_distances(query, database, start, stop, cut, out):
     return hits
 
 
-_SAMPLE_STRIDE = 16  # sample one block in 16 to bound the k-th distance
+@njit(cache=True)
+def _block_count(word, database, start, stop, cut):
+    """How many one-word codes of ``database[start:stop]`` lie within ``cut`` of ``word``.
+
+    Count only, nothing stored: on CPUs without a vector popcount (AVX2) this
+    loop runs at about twice the speed of :func:`_block_distances`, whose
+    64-to-32-bit narrowing store costs shuffles, so most blocks (those holding
+    no candidate) are dismissed at the count's speed. Indexing a slice from 0
+    lets numba drop its negative-index check, which otherwise stops LLVM from
+    vectorising the loop (3.5x slower).
+    """
+    block = database[start:stop]
+    hits = np.uint64(0)
+    for t in range(stop - start):
+        hits += np.uint64(1) if _popcount64(word ^ block[t, 0]) <= cut else np.uint64(0)
+    return hits
+
+
+_SAMPLE_STRIDE = 64  # sample one block in 64 to bound the k-th distance (16-256 measured; 64 on a 1 M scan)
 
 
 @njit(cache=True)
 def _sampled_cut(query, database, n_bits, k, buffer):
-    """An upper bound on the k-th smallest distance: the k-th smallest over every 16th block.
+    """An upper bound on the k-th smallest distance: the k-th smallest over every 64th block.
 
     Any k real items within distance c prove the k-th distance is <= c, so
     starting the main pass with this cut is exact and skips most of its scans.
@@ -131,12 +149,15 @@ def _top_k_query_block(queries, first, last, database, n_bits, k, out_index, out
     after them, so only strictly closer items are taken: on codes where whole
     classes share a code, a query stops scanning once it holds k exact matches. Distances are
     computed a block of 128 items at a time and a block is only scanned (branchy
-    code) when a branch-free count says it holds a candidate. The queries of a
+    code) when a branch-free count says it holds a candidate; for one-word codes
+    that count runs first on its own (:func:`_block_count`), so blocks without a
+    candidate never have their distances stored. The queries of a
     block take turns on each database tile, so the tile is read from memory once
     per query block instead of once per query.
     """
     n = database.shape[0]
     n_queries = last - first
+    one_word = database.shape[1] == 1  # codes of up to 64 bits: a count-only pass first
     tile = max(_BLOCK, (_TILE_BYTES // (8 * database.shape[1])) // _BLOCK * _BLOCK)
     capacity = max(4 * k, 1024)
     candidate_index = np.empty((n_queries, capacity), dtype=np.int64)
@@ -161,6 +182,8 @@ def _top_k_query_block(queries, first, last, database, n_bits, k, out_index, out
                 if limit < 0:  # k items at distance 0: nothing later can enter
                     break
                 stop = min(start + _BLOCK, tile_stop)
+                if one_word and _block_count(query[0], database, start, stop, np.uint64(limit)) == 0:
+                    continue
                 if _block_distances(query, database, start, stop, np.uint32(limit), block_distance) == 0:
                     continue
                 block_limit = np.uint32(limit)

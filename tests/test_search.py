@@ -27,6 +27,18 @@ def test_rank_orders_by_distance_then_database_index(bits, k, seed):
     np.testing.assert_array_equal(distances, np.take_along_axis(naive_distances(queries, database), indices, 1))
 
 
+@pytest.mark.parametrize("bits", [64, 96])
+def test_top_k_over_many_blocks_matches_a_stable_sort(rng, bits):
+    # 40,000 clustered codes: the sampled first cut, blocks dismissed by the count-only pass
+    # (one-word codes) and candidates found late all take part; ties broken by database index.
+    prototypes = random_bits(rng, 4, bits)
+    database = prototypes[rng.integers(0, 4, 40_000)] ^ (rng.random((40_000, bits)) < 0.1).astype(np.uint8)
+    queries = prototypes[rng.integers(0, 4, 6)] ^ (rng.random((6, bits)) < 0.1).astype(np.uint8)
+    expected = np.argsort(naive_distances(queries, database), axis=1, kind="stable")
+    for k in (1, 10, 100, 1000):
+        np.testing.assert_array_equal(hamming_rank(queries, database, k)[0], expected[:, :k])
+
+
 def test_top_k_survives_candidate_buffer_growth(rng):
     # 4 bits and 5,000 items: thousands of ties at the cut, forcing compaction and growth.
     queries, database = random_bits(rng, 3, 4), random_bits(rng, 5000, 4)
