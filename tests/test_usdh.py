@@ -184,6 +184,9 @@ def test_the_chapter_prose_quotes_the_runs_numbers():
     summary = flowers_summary(rows)
     assert list(summary.index) == ["USDH 64-bit codes", "HOG"] and summary.loc["HOG", "splits"] == 2
     assert "**USDH 64-bit codes** (0.705)" in flowers_text(summary)
+    from hashlib_core.studies.usdh import FlowerRecipe
+    assert flowers_text(summary, recipe=FlowerRecipe(teacher_size=224, rho=2.0)).endswith(
+        "Flower networks: 200 + 20 epochs, teacher at 224 px, rho 2.")
     teachers = [{"teacher": "pixels", "mAP@1000 (euclidean)": 0.2}, {"teacher": "lite0-128px", "mAP@1000 (euclidean)": 0.5}]
     assert teacher_text(teachers, "lite0-128px").startswith("Best teacher by its own Euclidean ranking: **lite0-128px**")
     spread = [{"teacher scale": scale, "rho": 1.0, "S 5 %": low, "S median": mid, "S 95 %": high}
@@ -211,3 +214,41 @@ def test_teachers_by_name_and_the_offline_error_for_vgg19(monkeypatch):
         teacher_prefix("vgg19", 224).build()
     with pytest.raises(ValueError, match="teacher must be one of"):
         teacher_prefix("alexnet", 224)
+
+
+def test_flower_recipe_narrows_the_chapter_settings_and_keeps_what_it_leaves_open():
+    from hashlib_core.methods.usdh import PROFILES
+    from hashlib_core.studies.usdh import FlowerRecipe
+
+    base = PROFILES["paper"]["cifar10"]
+    narrowed = FlowerRecipe(epochs=(30, 0), teacher_size=224, rho=2.0).settings(base, 64, {"train_per_class": 5})
+    assert (narrowed.code_lengths, narrowed.protocol, narrowed.baselines) == ((64,), "flowers", ())
+    assert narrowed.protocol_options == {"train_per_class": 5}
+    assert (narrowed.teacher_size, narrowed.rho, narrowed.alpha, narrowed.hidden) == (224, 2.0, base.alpha,
+                                                                                      base.hidden)
+    assert narrowed.teacher_feature == "lite0-224px"
+    assert narrowed.recipe.epochs == 30 and narrowed.rotation_recipe is None
+    assert FlowerRecipe(epochs=(7, 3)).settings(base, 16).rotation_recipe.epochs == 3
+    with pytest.raises(ValueError, match="epochs"):
+        FlowerRecipe(epochs=(0, 1))
+
+
+def test_svm_accuracy_scores_the_images_it_is_asked_for():
+    from hashlib_core.protocols import Protocol
+    from hashlib_core.studies.usdh import svm_accuracy
+
+    rng = np.random.default_rng(0)
+    labels = np.repeat(np.arange(3), 20)
+    centres = 10 * np.eye(3)
+    features = centres[labels] + rng.normal(0, 0.1, (60, 3))
+    train, validation, query = (np.flatnonzero(np.arange(60) % 20 < 10), np.flatnonzero(np.arange(60) % 20 >= 15),
+                                np.flatnonzero((np.arange(60) % 20 >= 10) & (np.arange(60) % 20 < 15)))
+    features[query] = centres[(labels[query] + 1) % 3]  # test images drawn like another class: all wrong
+    protocol = Protocol("flowers", 0, query, train, train, validation)
+    assert svm_accuracy(features, labels, protocol, evaluate="validation")[0] == 1.0
+    assert svm_accuracy(features, labels, protocol)[0] == 0.0
+    with pytest.raises(ValueError, match="no validation images"):
+        svm_accuracy(features, labels, replace(protocol, validation=np.array([], dtype=np.int64)),
+                     evaluate="validation")
+    with pytest.raises(ValueError, match="evaluate must be"):
+        svm_accuracy(features, labels, protocol, evaluate="test")
