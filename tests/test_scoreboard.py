@@ -28,12 +28,10 @@ def test_verdicts_follow_the_numbers_and_missing_runs_are_named(tmp_path):
 
 
 def test_every_claim_of_the_book_reads_its_committed_results_file():
-    for row in scoreboard_rows(CLAIMS):
+    for claim, row in zip(CLAIMS, scoreboard_rows(CLAIMS)):
         assert row["verdict"] != "not run yet", row
-        # a published table gives several code lengths; a book target (Zeng: the paper prints curves only) or a
-        # value read off one figure (Li & Li: precision at 48 bits) one
-        least = 1 if "target" in row["source"] or "Fig." in row["source"] else 3
-        assert len(row["ours"]) == len(row["paper"]) >= least and all(0 < value <= 1 for value in row["ours"])
+        # every code length the paper (or the book's target) gives is in our run
+        assert row["bits"] == sorted(claim.published) and all(0 < value <= 1 for value in row["ours"]), row
 
 
 def test_a_claim_on_another_profile_reads_that_profiles_results_file_and_says_how_it_differs(tmp_path):
@@ -59,3 +57,15 @@ def test_the_scoreboard_links_the_comparison_chapter_once_it_has_results(tmp_pat
     line = comparison_line(tmp_path)
     assert "{doc}`the side-by-side chapter <comparison>`" in line and "over 2 seeds" in line
     assert "at 64 bits there: B, 0.655" in line and line in scoreboard_markdown(claims, tmp_path)
+
+
+def test_a_claim_whose_rows_sit_in_another_datasets_file_names_its_own_dataset(tmp_path):
+    claim = Claim("chap", "d", "accuracy (mean over splits)", "X codes", {64: 0.8}, "T5", shown_dataset="flowers")
+    rows = [{"name": "accuracy (mean over splits)", "method": "X codes", "bits": 64, "value": 0.75},
+            {"name": "accuracy (mean over splits)", "method": "HOG", "value": 0.9}]
+    write_results("chap", {"name": "d"}, {"name": "p"}, rows, code_lengths=[16, 64], stage_seconds={},
+                  parameters={"profile": "paper"}, seed=0, directory=tmp_path / "results" / "chap")
+    (row,) = scoreboard_rows([claim], tmp_path)
+    assert row["dataset"] == "flowers" and row["ours"] == [0.75] and row["verdict"] == "below by up to 0.050"
+    assert "| {doc}`X codes <chap>` | flowers | accuracy (mean over splits), 64 bits | 0.750 |" in \
+        scoreboard_markdown([claim], tmp_path)

@@ -252,3 +252,27 @@ def test_svm_accuracy_scores_the_images_it_is_asked_for():
                      evaluate="validation")
     with pytest.raises(ValueError, match="evaluate must be"):
         svm_accuracy(features, labels, protocol, evaluate="test")
+
+
+def test_results_rows_keep_every_table_and_give_table_5_means_the_scoreboard_reads():
+    import pandas as pd
+
+    from hashlib_core.results import metric_value
+    from hashlib_core.studies.usdh import TABLE5_MEAN, results_rows
+
+    flowers = [{"descriptor": name, "seed": seed, "accuracy": value + 0.02 * seed, "svm seconds": 0.1, "svm C": 0.01}
+               for seed in (0, 1, 2) for name, value in (("HOG", 0.6), ("USDH 64-bit codes", 0.7))]
+    table3 = pd.DataFrame([{"method": "USDH", "bits": 32, "mAP@1000": 0.4}])
+    table4 = pd.DataFrame([{"rho": 0.5, "bits": 64, "mAP@1000": 0.45}])
+    teachers = [{"teacher": "lite0-128px", "mAP@1000 (euclidean)": 0.5}]
+    similarities = [{"teacher scale": "calibrated", "rho": 1.0, "S median": 0.5}]
+    rows = results_rows(teachers, similarities, table3, table4, flowers)
+    record = {"metrics": rows}
+    assert metric_value(record, TABLE5_MEAN, "USDH 64-bit codes", 64) == pytest.approx(0.72)  # mean of the 3 splits
+    assert metric_value(record, TABLE5_MEAN, "HOG") == pytest.approx(0.62)  # a descriptor, not a code: no bits
+    mean = next(row for row in rows if row["name"] == TABLE5_MEAN and row["method"] == "HOG")
+    assert mean["splits"] == 3 and mean["std"] == pytest.approx(0.02)
+    assert sum(row["name"] == "table 5 accuracy" for row in rows) == 6
+    assert metric_value(record, "table 4 mAP@1000", "rho=0.5", 64) == 0.45
+    assert metric_value(record, "table 3 mAP@1000", "USDH", 32) == 0.4
+    assert {row["name"] for row in rows} >= {"teacher", "similarity"}

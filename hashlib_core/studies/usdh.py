@@ -33,9 +33,11 @@ from ..protocols import Protocol, protocol_for
 from ..search import feature_rank
 
 __all__ = ["feature_map", "teacher_rows", "similarity_rows", "variant_runs", "rho_runs", "RHOS", "flowers_rows",
-           "FLOWER_FEATURES", "FlowerRecipe", "FLOWER_RECIPE", "flower_codes", "svm_accuracy"]
+           "FLOWER_FEATURES", "FlowerRecipe", "FLOWER_RECIPE", "flower_codes", "svm_accuracy", "results_rows",
+           "TABLE5_MEAN"]
 
 RHOS = (1.0, 0.5, 0.25, 0.125)  # Table 4
+TABLE5_MEAN = "table 5 accuracy (mean over splits)"  # results rows the front page's scoreboard reads
 # Table 5's descriptors computed here: (feature kind, name in the table)
 FLOWER_FEATURES = (("hsv-histogram", "HSV histogram"), ("lbp", "LBP texture"), ("hog", "HOG"),
                    ("gist512", "GIST-512"))
@@ -324,3 +326,25 @@ def flowers_text(summary: "pd.DataFrame", bits: int = 64, recipe: FlowerRecipe |
     return (f"Best descriptor over {int(summary['splits'].max())} split(s): **{best}** "
             f"({summary.loc[best, 'accuracy']:.3f}); " + "; ".join(parts) + "."
             + (f" Flower networks: {recipe.describe()}." if recipe is not None else ""))
+
+
+def results_rows(teachers: list[dict], similarities: list[dict], table3: "pd.DataFrame", table4: "pd.DataFrame",
+                 flowers: list[dict], bits: int = 64) -> list[dict]:
+    """The chapter's extra results rows: the candidate teachers, Eq. 2's S, Tables 3 and 4, Table 5 per split and,
+    per descriptor, Table 5's mean over the splits (:data:`TABLE5_MEAN`, with ``bits`` on the code descriptors, so
+    the scoreboard can read USDH's)."""
+    rows = [{"name": "teacher", "method": row["teacher"], "value": row["mAP@1000 (euclidean)"], **row}
+            for row in teachers]
+    rows += [{"name": "similarity", "method": row["teacher scale"], "value": row["S median"], **row}
+             for row in similarities]
+    rows += [{"name": "table 3 mAP@1000", "method": row["method"], "bits": row["bits"], "value": row["mAP@1000"]}
+             for row in table3.to_dict("records")]
+    rows += [{"name": "table 4 mAP@1000", "method": f"rho={row['rho']:g}", "bits": row["bits"], "value": row["mAP@1000"]}
+             for row in table4.to_dict("records")]
+    rows += [{"name": "table 5 accuracy", "method": row["descriptor"], "seed": row["seed"], "value": row["accuracy"],
+              "svm_seconds": row["svm seconds"], "svm_C": row["svm C"]} for row in flowers]
+    for name, row in flowers_summary(flowers).iterrows():
+        code_bits = {"bits": bits} if name.endswith(f"{bits}-bit codes") else {}
+        rows.append({"name": TABLE5_MEAN, "method": name, **code_bits, "value": float(row["accuracy"]),
+                     "std": float(row["std"]) if row["splits"] > 1 else None, "splits": int(row["splits"])})
+    return rows
