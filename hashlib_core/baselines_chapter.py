@@ -153,7 +153,7 @@ def ksh_sensitivity(jobs: list[ValidationJob], runs: Mapping[str, dict], profile
                     seed: int = 0, progress: bool = True) -> list[dict]:
     """KSH under each of :func:`ksh_variants` for every job whose published entry has KSH, at ``bits`` (else the
     entry's longest code), on the same protocol and features as the table: one row per (dataset, variant)."""
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
 
     from .features import dataset_features
 

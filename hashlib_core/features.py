@@ -86,7 +86,7 @@ def dataset_features(dataset: ImageDataset, kind: str, *, cache: bool = True,
 
 
 def _progress(images: np.ndarray, description: str, shown: bool):
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
 
     return tqdm(images, desc=description, unit="img", disable=not shown)
 

@@ -51,7 +51,7 @@ def _cache_path(dataset: ImageDataset, prefix: FrozenPrefix, cache_dir: str | os
 @torch.inference_mode()
 def _compute(dataset: ImageDataset, module: nn.Module, batch_size: int, device: torch.device,
              progress: bool) -> np.ndarray:
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
 
     module.eval().to(device)
     blocks = []

@@ -23,7 +23,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import TYPE_CHECKING, Any
 
 import torch
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from .runtime import available_cores, pick_device
 

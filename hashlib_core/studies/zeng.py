@@ -62,7 +62,7 @@ def perceptual_hashes(images: Any, *, progress: bool = True) -> PackedCodes:
     64-bit codes (n rows). Colour images are converted to grey levels by imagehash (PIL's ``L`` mode)."""
     import imagehash
     from PIL import Image
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
 
     pixels = np.asarray(images.numpy() if hasattr(images, "numpy") else images)
     if pixels.ndim != 4 or pixels.dtype != np.uint8 or pixels.shape[1] not in (1, 3):
