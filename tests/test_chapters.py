@@ -162,3 +162,16 @@ def test_make_chapter_hands_the_cli_arguments_it_accepts(monkeypatch):
     monkeypatch.setattr(cli, "execute_chapter", lambda name, parameters, **_: seen.update(name=name, **parameters))
     assert cli.main(argv) == 0
     assert seen == {"name": "cnnbh", "profile": "paper", "datasets": ["cifar10"]}
+
+
+@pytest.mark.parametrize("name", chapter_names())
+def test_every_assignment_of_a_parameters_cell_is_a_parameter(name):
+    """papermill skips a line with a second ``=`` (e.g. in its comment), so ``-p`` would call it unknown."""
+    import ast
+
+    from hashlib_core.chapters import chapter_parameters, repository_root
+
+    notebook = nbformat.read(repository_root() / "notebooks" / f"{name}.ipynb", as_version=4)
+    cell = next(cell for cell in notebook.cells if "parameters" in cell.metadata.get("tags", []))
+    assigned = [target.id for statement in ast.parse(cell.source).body for target in statement.targets]
+    assert sorted(chapter_parameters(name)) == sorted(assigned)
