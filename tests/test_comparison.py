@@ -167,3 +167,15 @@ def test_learned_codes_come_from_an_entrants_run_on_the_comparisons_protocol(mon
     database, queries = study.learned_codes(smoke, "cnnbh", 32, seed=1, progress=False)
     assert database == ("CNNBH", 32, "database") and queries == ("CNNBH", 32, "query")
     assert seen == {"method": "CNNBH", "lengths": smoke.code_lengths, "protocol": "cnnh", "seed": 1}
+
+
+def test_a_changed_recipe_still_takes_the_entrants_epochs():
+    """Li & Li's chapter moved to a wider bf16 pre-training; the comparison keeps the network its budget was set for."""
+    from hashlib_core.settings import Recipe
+
+    entrant = Entrant("lili", {"pretrain": 7, "recipe": 2}, {"pretrain": Recipe(epochs=99, batch_size=64)})
+    settings = study.entrant_settings(entrant, _settings(entrants=(entrant,)))
+    assert settings.pretrain == Recipe(epochs=7, batch_size=64) and settings.recipe.epochs == 2
+    lili = next(entrant for entrant in study.PROFILES["paper"].entrants if entrant.chapter == "lili")
+    budgeted = study.entrant_settings(lili, study.PROFILES["paper"])
+    assert budgeted.backbone.width == 24 and budgeted.pretrain.precision == "fp32" and budgeted.pretrain.epochs == 10
