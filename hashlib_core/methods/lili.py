@@ -48,8 +48,8 @@ PROFILES: dict[str, dict[str, DlbhcSettings]] = {
         extra_query_sets={})},
     # CIFAR-10: width 24 won at equal CPU time over 6 minutes (results/lili/backbone_choice_cifar10.json: 0.717 vs
     # 0.702 at width 48 and 0.630 at 96) but underfits at the chapter's length (20 epochs: train 0.864, test 0.834);
-    # width 48 pre-trained with bf16 autocast (888 img/s against 645 in fp32 on a Zen 5 core pair) for 30 epochs, about
-    # 29 minutes; fine-tuned in fp32.
+    # width 48 pre-trained with bf16 autocast (888 img/s against 645 in fp32 on a Zen 5 core pair:
+    # benchmarks/lili_precision_speed.py) for 30 epochs, about 29 minutes; fine-tuned in fp32.
     # MNIST: 17,435 local digits, so width 48 costs minutes.
     "paper": {
         "mnist": DlbhcSettings(
