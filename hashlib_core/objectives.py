@@ -87,8 +87,11 @@ class LayerLoss(Objective):
         self.loss, self.layer = loss, layer
 
     def __call__(self, model, inputs, batch):
-        # pair and similarity losses sum many products: float32 even under bfloat16 autocast
-        return self.loss(self.layer(model, inputs).float(), getattr(batch, self.reads)), None
+        outputs = self.layer(model, inputs)
+        # pair and similarity losses sum many products (e.g. ||bi - bj||^2 = |bi|^2 + |bj|^2 - 2 bi.bj with
+        # m = 96 at 48 bits): float32 even under bfloat16 autocast, which would otherwise run their matmuls in bf16
+        with torch.autocast(outputs.device.type, enabled=False):
+            return self.loss(outputs.float(), getattr(batch, self.reads)), None
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({getattr(self.loss, '__name__', self.loss)})"

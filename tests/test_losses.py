@@ -69,3 +69,22 @@ def test_dsh_margin_defaults_to_twice_the_code_length():
     value = dsh_pairwise_loss(outputs, torch.tensor([0, 1]), alpha=0.0).item()
     assert value == pytest.approx(0.5 * 2 * 24)
     assert dsh_pairwise_loss(torch.zeros(2, 48), torch.tensor([0, 1]), alpha=0.0).item() == pytest.approx(48.0)
+
+
+def test_a_pair_loss_is_computed_in_float32_under_bf16_autocast():
+    # the pair distances |bi|^2 + |bj|^2 - 2 bi.bj come from a matmul, which autocast would run in bfloat16 even
+    # on float32 inputs: the objective must compute the loss outside autocast
+    from hashlib_core.objectives import PairwiseLoss
+    from types import SimpleNamespace
+
+    generator = torch.Generator().manual_seed(0)
+    outputs = torch.randn(64, 48, generator=generator) * 3
+    labels = torch.randint(0, 10, (64,), generator=generator)
+    objective = PairwiseLoss(dsh_pairwise_loss, lambda model, inputs: inputs)
+    exact = dsh_pairwise_loss(outputs.double(), labels)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        loss, _ = objective(None, outputs, SimpleNamespace(labels=labels))
+        unguarded = dsh_pairwise_loss(outputs, labels)
+    assert loss.dtype == torch.float32
+    assert abs(loss.item() - exact.item()) < 1e-6 * abs(exact.item())
+    assert abs(unguarded.item() - exact.item()) > 1e-6 * abs(exact.item())  # what the guard prevents

@@ -170,14 +170,29 @@ def test_longer_training_keeps_the_papers_halving_at_four_fifths_of_the_run():
             longer_recipe(settings, bad)
 
 
+def test_the_long_runs_train_table_1s_network_under_bf16_on_the_paper_profiles_recipe():
+    from hashlib_core.studies.zeng import long_settings
+
+    settings = PROFILES["paper"]["cifar10"]
+    table1 = long_settings(settings, 50)
+    assert (table1.widths, table1.fusion_width, table1.fc_width) == ((32, 32, 32), 512, 1000)
+    assert table1.recipe.precision == "bf16" and table1.recipe.epochs == 50
+    assert table1.recipe.step_iterations == 20_000 and table1.recipe.lr == settings.recipe.lr
+    narrow = long_settings(settings, 10, table1_widths=False, precision="fp32")
+    assert (narrow.widths, narrow.fusion_width, narrow.recipe.precision) == (settings.widths, 256, "fp32")
+    network = multipool_net(48, 3, widths=table1.widths, fusion_width=table1.fusion_width, fc_width=table1.fc_width)
+    assert sum(parameter.numel() for parameter in network.parameters()) == 4_218_734
+
+
 def test_the_longer_run_is_reported_beside_the_chapters_and_judged_on_the_target(smoke_run):
     from hashlib_core.studies.zeng import long_rows, long_runs, long_text, results_rows
 
     assert long_runs(smoke_run.dataset, smoke_run.settings, 0) == {}
     assert "long_epochs" in long_text([])
     long = long_runs(smoke_run.dataset, smoke_run.settings, 3, bits=16, networks=("bilinear",), progress=False,
-                     checkpoints=False)
+                     table1_widths=False, checkpoints=False)
     assert long["bilinear"].settings.recipe.epochs == 3 and long["bilinear"].settings.baselines == ()
+    assert long["bilinear"].settings.recipe.precision == "bf16"
     rows = long_rows(long, {"bilinear": smoke_run}, bits=16)
     assert rows[0]["epochs (chapter)"] == 2 and rows[0]["mAP (long)"] == long["bilinear"].headline(Zeng().name, 16)
     assert rows[0]["mAP (chapter)"] == smoke_run.headline(Zeng().name, 16)

@@ -38,14 +38,14 @@ import torch
 from ..codes import PackedCodes, as_packed, pack
 from ..data import ImageDataset
 from ..experiment import MethodRun, run_method
-from ..methods.zeng import ITERATIONS_PER_HALVING, PAPER_EPOCHS, Zeng, ZengSettings
+from ..methods.zeng import ITERATIONS_PER_HALVING, PAPER_EPOCHS, PROFILES, Zeng, ZengSettings
 from ..metrics import average_precision, precision_at_k, relevance_matrix
 from ..published import ZENG_TARGETS
 from ..search import hamming_distances
 
 __all__ = ["PERCEPTUAL_BITS", "READINGS", "ABLATIONS", "perceptual_hashes", "combined_key", "combined_similarity",
            "combined_rank", "similarity_study", "changed_top", "network_rows", "ablation_runs", "ablation_rows",
-           "ablation_summary", "ablation_text", "longer_recipe", "long_runs", "long_rows", "long_text",
+           "ablation_summary", "ablation_text", "longer_recipe", "long_settings", "long_runs", "long_rows", "long_text",
            "results_rows", "maps_text", "similarity_text", "timing_text", "TARGETS"]
 
 PERCEPTUAL_BITS = 64
@@ -252,15 +252,29 @@ def longer_recipe(settings: ZengSettings, epochs: int) -> ZengSettings:
     return replace(settings, recipe=replace(settings.recipe, epochs=epochs, step_iterations=halving))
 
 
+def long_settings(settings: ZengSettings, epochs: int, *, table1_widths: bool = True,
+                  precision: str = "bf16") -> ZengSettings:
+    """The longer run's settings: ``settings`` trained for ``epochs`` (:func:`longer_recipe`) under ``precision``;
+    with ``table1_widths`` the paper's network as Table 1 reads (32 filters per stream, fusion 512, FC 1,000:
+    the ``long`` profile's widths) instead of the profile's narrower streams."""
+    if table1_widths:
+        table1 = PROFILES["long"]["cifar10"]
+        settings = replace(settings, widths=table1.widths, fusion_width=table1.fusion_width, fc_width=table1.fc_width)
+    longer = longer_recipe(settings, epochs)
+    return replace(longer, recipe=replace(longer.recipe, precision=precision))
+
+
 def long_runs(dataset: ImageDataset, settings: ZengSettings, epochs: int, *, bits: int = 48,
-              networks: tuple[str, ...] = ("bilinear", "dsh"), seed: int = 0, device: str | torch.device = "auto",
-              checkpoints: bool = True, progress: bool = True) -> dict[str, MethodRun]:
-    """Each of ``networks`` trained for ``epochs`` (:func:`longer_recipe`) at one code length ``bits``, without
-    baselines: how far the chapter's short training is from what the network reaches with more epochs (``epochs``
-    0: none, an empty dict)."""
+              networks: tuple[str, ...] = ("bilinear", "dsh"), table1_widths: bool = True, precision: str = "bf16",
+              seed: int = 0, device: str | torch.device = "auto", checkpoints: bool = True,
+              progress: bool = True) -> dict[str, MethodRun]:
+    """Each of ``networks`` trained for ``epochs`` at one code length ``bits`` (:func:`long_settings`), without
+    baselines: how far the chapter's short training of its narrow networks is from what the paper's network
+    reaches with the paper's epochs (``epochs`` 0: none, an empty dict)."""
     if epochs == 0:
         return {}
-    longer = replace(longer_recipe(settings, epochs), code_lengths=(bits,), baselines=())
+    longer = replace(long_settings(settings, epochs, table1_widths=table1_widths, precision=precision),
+                     code_lengths=(bits,), baselines=())
     return {network: run_method(Zeng(network), dataset, longer, seed=seed, device=device, checkpoints=checkpoints,
                                 progress=progress) for network in networks}
 
