@@ -196,6 +196,8 @@ def test_the_longer_run_is_reported_beside_the_chapters_and_judged_on_the_target
     rows = long_rows(long, {"bilinear": smoke_run}, bits=16)
     assert rows[0]["epochs (chapter)"] == 2 and rows[0]["mAP (long)"] == long["bilinear"].headline(Zeng().name, 16)
     assert rows[0]["mAP (chapter)"] == smoke_run.headline(Zeng().name, 16)
+    assert rows[0]["widths (long)"] == "{}, {}, {}".format("/".join(map(str, smoke_run.settings.widths)),
+                                                          smoke_run.settings.fusion_width, smoke_run.settings.fc_width)
     assert "**not met**" in long_text(rows, target=1.01) and "met." in long_text(rows, target=0.0)
     similarity = pd.DataFrame([{"ranking": "Hamming distance (ties by index)", "bits": 16, "mAP": 0.5}])
     extra = results_rows({}, "mnist5k", [], similarity, rows)

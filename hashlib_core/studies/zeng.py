@@ -281,11 +281,13 @@ def long_runs(dataset: ImageDataset, settings: ZengSettings, epochs: int, *, bit
 
 def long_rows(long: Mapping[str, MethodRun], main: Mapping[str, MethodRun], bits: int = 48) -> list[dict]:
     """mAP after the chapter's epochs (``main``: network -> its main run) against after the longer training, with
-    the training minutes and images/s of each long run."""
+    each long run's widths (streams, fusion, FC; None for DSH's network), training minutes and images/s."""
     rows = []
     for network, run in long.items():
         name, short = run.method.name, main.get(network)
-        rows.append({"network": name, "bits": bits,
+        widths = (None if Zeng(network).branches is None else
+                  f"{'/'.join(map(str, run.settings.widths))}, {run.settings.fusion_width}, {run.settings.fc_width}")
+        rows.append({"network": name, "bits": bits, "widths (long)": widths,
                      "epochs (chapter)": short.settings.recipe.epochs if short is not None else None,
                      "mAP (chapter)": short.headline(name, bits) if short is not None else None,
                      "epochs (long)": run.settings.recipe.epochs, "mAP (long)": run.headline(name, bits),
@@ -303,7 +305,7 @@ def long_text(rows: list[dict], target: float | None = None) -> str:
         text = f"{row['network']} {row['mAP (long)']:.3f} after {row['epochs (long)']} epochs"
         if row["mAP (chapter)"] is not None:
             gain = row["mAP (long)"] - row["mAP (chapter)"]
-            text += f" ({row['mAP (chapter)']:.3f} after {row['epochs (chapter)']}, {gain:+.3f})"
+            text += f" (the chapter's run {row['mAP (chapter)']:.3f} after {row['epochs (chapter)']}, {gain:+.3f})"
         parts.append(text + f", {row['training minutes (long)']:.0f} training minutes")
     text = f"At {rows[0]['bits']} bits: " + "; ".join(parts) + "."
     paper = next((row for row in rows if row["network"] == Zeng().name), None)
