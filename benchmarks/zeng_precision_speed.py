@@ -8,13 +8,12 @@ with 2 threads and prints images/s. Measured on 2 idle AMD EPYC Zen 5 cores (AVX
 """
 
 import sys
-import time
 from dataclasses import replace
 
 from hashlib_core.data import load_dataset
 from hashlib_core.methods.zeng import DshLoss, Zeng, hash_outputs
 from hashlib_core.objectives import PairwiseLoss
-from hashlib_core.train import fit
+from hashlib_core.train import fit_speed
 
 CANDIDATES = (((16, 16, 16), 256, 512), ((24, 24, 24), 384, 768), ((32, 32, 32), 512, 1000))
 BATCH, BITS = 100, 48
@@ -31,12 +30,8 @@ def main(data_root: str) -> None:
         settings = replace(paper, widths=widths, fusion_width=fusion, fc_width=fc)
         for precision in ("fp32", "bf16"):
             network = method.build_network(dataset, BITS, settings)
-            run = {"epochs": 1, "batch_size": BATCH, "progress": False, "precision": precision, "optimizer": "adam",
-                   "lr": paper.recipe.lr, "schedule": "constant", "threads": 2}
-            fit(network, images[:3 * BATCH], labels[:3 * BATCH], objective, **run)
-            started = time.perf_counter()
-            fit(network, images[3 * BATCH:], labels[3 * BATCH:], objective, **run)
-            speed = 20 * BATCH / (time.perf_counter() - started)
+            speed = fit_speed(network, images, labels, objective, batch_size=BATCH, precision=precision,
+                              optimizer="adam", lr=paper.recipe.lr, schedule="constant", threads=2)
             parameters = sum(p.numel() for p in network.parameters())
             print(f"{str(widths):>14} {fusion:>6} {fc:>5} {precision:>9} {parameters:>10,} {speed:>9.0f}", flush=True)
 

@@ -33,8 +33,8 @@ from .losses import classification_loss
 from .objectives import Batch, Classification, Objective
 from .runtime import configure_threads, pick_device, seed_everything
 
-__all__ = ["Augmentation", "augment_batch", "to_model_input", "channel_statistics", "fit", "as_objective",
-           "parameter_groups",
+__all__ = ["Augmentation", "augment_batch", "to_model_input", "channel_statistics", "fit", "fit_speed",
+           "as_objective", "parameter_groups",
            "evaluate_accuracy", "encode", "Encoded", "save_checkpoint", "load_checkpoint", "CheckpointError"]
 
 LossFunction = Callable[[Any, torch.Tensor], torch.Tensor]
@@ -407,6 +407,23 @@ class Encoded:
         from .codes import unpack
 
         return unpack(self.codes)
+
+
+def fit_speed(model: nn.Module, images: torch.Tensor, labels: torch.Tensor | None, objective: Objective | LossFunction,
+              *, warmup_batches: int = 3, batch_size: int = 100, **options) -> float:
+    """Training images/s of :func:`fit` (one epoch, no progress bar, ``options`` passed on) over the whole batches
+    of ``images`` after the first ``warmup_batches``, which train untimed first (for benchmarks)."""
+    warmup = warmup_batches * batch_size
+    timed = (len(images) - warmup) // batch_size * batch_size
+    if warmup_batches < 1 or timed < batch_size:
+        raise ValueError(f"fit_speed needs warmup_batches >= 1 and at least one batch after them: got "
+                         f"{len(images)} images for {warmup_batches} warm-up batches of {batch_size}")
+    run = {"epochs": 1, "batch_size": batch_size, "progress": False, **options}
+    fit(model, images[:warmup], None if labels is None else labels[:warmup], objective, **run)
+    started = time.perf_counter()
+    fit(model, images[warmup:warmup + timed], None if labels is None else labels[warmup:warmup + timed], objective,
+        **run)
+    return timed / (time.perf_counter() - started)
 
 
 @torch.inference_mode()

@@ -230,3 +230,21 @@ def test_bf16_autocast_trains_with_float32_master_weights(tiny_data):
     assert np.isfinite(history[-1]["loss"]) and history[-1]["loss"] < history[0]["loss"] * 1.5
     with pytest.raises(ValueError, match="precision must be 'fp32' or 'bf16'"):
         _train(tiny_data, epochs=1, precision="fp16")
+
+
+def test_fit_speed_trains_the_warm_up_then_times_the_whole_batches_after_it(monkeypatch):
+    from hashlib_core import train
+
+    images = torch.randint(0, 256, (23 * 4 + 3, 1, 8, 8), dtype=torch.uint8)
+    labels = torch.randint(0, 3, (len(images),))
+    model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(64, 3))
+    seen = []
+    real_fit = train.fit
+    monkeypatch.setattr(train, "fit", lambda model, batch, *rest, **options: (seen.append(len(batch)),
+                                                                                real_fit(model, batch, *rest, **options)))
+    before = model[1].weight.detach().clone()
+    speed = train.fit_speed(model, images, labels, torch.nn.functional.cross_entropy, batch_size=4, channels_last=False)
+    assert seen == [12, 80] and speed > 0  # 3 warm-up batches, then the 20 whole batches (3 images left over)
+    assert not torch.equal(before, model[1].weight)
+    with pytest.raises(ValueError, match="at least one batch after them"):
+        train.fit_speed(model, images[:15], labels[:15], torch.nn.functional.cross_entropy, batch_size=4)
