@@ -7,6 +7,7 @@ import torch
 from torch.nn import functional as F
 
 from hashlib_core.codes import pack, unpack
+from hashlib_core.metrics import hamming_map
 from hashlib_core.experiment import run_method
 from hashlib_core.methods.zeng import NETWORKS, PROFILES, Zeng, halving_recipe
 from hashlib_core.nets.dsh import dsh_net
@@ -180,6 +181,12 @@ def test_the_long_runs_train_table_1s_network_under_bf16_on_the_paper_profiles_r
     assert table1.recipe.step_iterations == 20_000 and table1.recipe.lr == settings.recipe.lr
     narrow = long_settings(settings, 10, table1_widths=False, precision="fp32")
     assert (narrow.widths, narrow.fusion_width, narrow.recipe.precision) == (settings.widths, 256, "fp32")
+    assert (table1.recipe.padding, table1.recipe.optimizer, table1.recipe.weight_decay) == (2, "adam", 0.0)
+    regularised = long_settings(settings, 50, regularised=True)
+    assert (regularised.recipe.padding, regularised.recipe.contrast, regularised.recipe.optimizer,
+            regularised.recipe.weight_decay) == (4, 0.8, "adamw", 0.05)
+    assert replace(regularised.recipe, padding=2, brightness=0.2, contrast=0.2, optimizer="adam",
+                   weight_decay=0.0) == table1.recipe  # only the regularisation differs
     network = multipool_net(48, 3, widths=table1.widths, fusion_width=table1.fusion_width, fc_width=table1.fc_width)
     assert sum(parameter.numel() for parameter in network.parameters()) == 4_218_734
 
@@ -190,16 +197,40 @@ def test_the_longer_run_is_reported_beside_the_chapters_and_judged_on_the_target
     assert long_runs(smoke_run.dataset, smoke_run.settings, 0) == {}
     assert "long_epochs" in long_text([])
     long = long_runs(smoke_run.dataset, smoke_run.settings, 3, bits=16, networks=("bilinear",), progress=False,
-                     table1_widths=False, checkpoints=False)
-    assert long["bilinear"].settings.recipe.epochs == 3 and long["bilinear"].settings.baselines == ()
-    assert long["bilinear"].settings.recipe.precision == "bf16"
+                     recipes=(False, True), table1_widths=False, checkpoints=False)
+    assert list(long) == [("bilinear", False), ("bilinear", True)]
+    plain, regularised = long[("bilinear", False)], long[("bilinear", True)]
+    assert plain.settings.recipe.epochs == 3 and plain.settings.baselines == ()
+    assert plain.settings.recipe.precision == "bf16" and plain.settings.recipe.weight_decay == 0.0
+    assert regularised.settings.recipe.weight_decay == 0.05 and regularised.settings.recipe.padding == 4
     rows = long_rows(long, {"bilinear": smoke_run}, bits=16)
-    assert rows[0]["epochs (chapter)"] == 2 and rows[0]["mAP (long)"] == long["bilinear"].headline(Zeng().name, 16)
+    assert [row["recipe"] for row in rows] == ["profile's", "regularised"]
+    assert rows[0]["epochs (chapter)"] == 2 and rows[0]["mAP (long)"] == plain.headline(Zeng().name, 16)
     assert rows[0]["mAP (chapter)"] == smoke_run.headline(Zeng().name, 16)
     assert rows[0]["widths (long)"] == "{}, {}, {}".format("/".join(map(str, smoke_run.settings.widths)),
                                                           smoke_run.settings.fusion_width, smoke_run.settings.fc_width)
-    assert "**not met**" in long_text(rows, target=1.01) and "met." in long_text(rows, target=0.0)
+    assert 0 < rows[0]["training-set mAP (long)"] <= 1
+    text = long_text(rows, target=1.01)
+    assert text.count("**not met**") == 2 and "regularised recipe" in text
+    assert "is met with the profile's recipe" in long_text(rows, target=0.0)
     similarity = pd.DataFrame([{"ranking": "Hamming distance (ties by index)", "bits": 16, "mAP": 0.5}])
     extra = results_rows({}, "mnist5k", [], similarity, rows)
-    assert [row["name"] for row in extra["mnist5k"]] == ["similarity: mAP", "mAP (longer training)"]
+    assert [row["name"] for row in extra["mnist5k"]] == ["similarity: mAP", "mAP (longer training)",
+                                                         "mAP (longer training, regularised)"]
     assert extra["mnist5k"][1]["epochs"] == 3
+    assert extra["mnist5k"][2]["training_set_map"] == rows[1]["training-set mAP (long)"]
+
+
+def test_the_training_set_map_ranks_training_images_against_the_other_training_images(smoke_run):
+    from hashlib_core.studies.zeng import training_map
+
+    bits = max(smoke_run.settings.code_lengths)
+    value = training_map(smoke_run, bits, queries=100)
+    assert 0 < value <= 1 and value == training_map(smoke_run, bits, queries=100)
+    codes = smoke_run.codes[(smoke_run.method.name, bits)]
+    train, labels = smoke_run.protocol.train, smoke_run.labels
+    order = np.random.default_rng(0).permutation(len(train))
+    asked, rest = train[order[:100]], train[order[100:]]
+    assert value == hamming_map(codes[asked], codes[rest], labels[asked], labels[rest])
+    with pytest.raises(ValueError, match="need more than"):
+        training_map(smoke_run, bits, queries=len(train))
