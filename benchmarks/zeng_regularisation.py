@@ -30,6 +30,7 @@ def main(data_root: str, epochs: str = "50", out: str | None = None) -> None:
     dataset = load_dataset("cifar10", data_root, progress=False)
     started = time.perf_counter()
     long = long_runs(dataset, paper, int(epochs), bits=BITS, recipes=(True,), seed=0)
+    settings = long[("bilinear", True)].settings  # the paper network's (widths; both share the recipe)
     rows = [{name.replace(" (long)", ""): row[name] for name in KEPT} for row in long_rows(long, {}, bits=BITS)]
     for row in rows:
         print(row, flush=True)
@@ -38,7 +39,11 @@ def main(data_root: str, epochs: str = "50", out: str | None = None) -> None:
     if out:
         Path(out).parent.mkdir(parents=True, exist_ok=True)
         with open(out, "w") as handle:
-            json.dump({"runs": rows, "dataset": "cifar10", "bits": BITS, "regularisation": REGULARISATION,
+            recipe = settings.recipe
+            json.dump({"runs": rows, "dataset": "cifar10", "bits": BITS, "seed": 0, "regularisation": REGULARISATION,
+                       "widths": [*settings.widths, settings.fusion_width, settings.fc_width],
+                       "learning rate": recipe.lr, "halving after iterations": recipe.step_iterations,
+                       "batch size": recipe.batch_size, "precision": recipe.precision,
                        "command": f"python benchmarks/zeng_regularisation.py DATA_ROOT {epochs}",
                        "environment": environment_record("cpu")}, handle, indent=1)
 

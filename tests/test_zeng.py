@@ -192,7 +192,7 @@ def test_the_long_runs_train_table_1s_network_under_bf16_on_the_paper_profiles_r
 
 
 def test_the_longer_run_is_reported_beside_the_chapters_and_judged_on_the_target(smoke_run):
-    from hashlib_core.studies.zeng import long_rows, long_runs, long_text, results_rows
+    from hashlib_core.studies.zeng import long_rows, long_runs, long_table, long_text, results_rows
 
     assert long_runs(smoke_run.dataset, smoke_run.settings, 0) == {}
     assert "long_epochs" in long_text([])
@@ -210,6 +210,9 @@ def test_the_longer_run_is_reported_beside_the_chapters_and_judged_on_the_target
     assert rows[0]["widths (long)"] == "{}, {}, {}".format("/".join(map(str, smoke_run.settings.widths)),
                                                           smoke_run.settings.fusion_width, smoke_run.settings.fc_width)
     assert 0 < rows[0]["training-set mAP (long)"] <= 1
+    assert long_table([]) is None
+    assert "recipe" in long_table(rows).data.columns and "bits" not in long_table(rows).data.columns
+    assert "recipe" not in long_table(rows[:1]).data.columns
     text = long_text(rows, target=1.01)
     assert text.count("**not met**") == 2 and "regularised recipe" in text
     assert "is met with the profile's recipe" in long_text(rows, target=0.0)

@@ -45,8 +45,8 @@ from ..search import hamming_distances
 
 __all__ = ["PERCEPTUAL_BITS", "READINGS", "ABLATIONS", "perceptual_hashes", "combined_key", "combined_similarity",
            "combined_rank", "similarity_study", "changed_top", "network_rows", "ablation_runs", "ablation_rows",
-           "ablation_summary", "ablation_text", "REGULARISATION", "longer_recipe", "long_settings", "long_runs", "training_map", "long_rows",
-           "long_text", "long_metric",
+           "ablation_summary", "ablation_text", "REGULARISATION", "longer_recipe", "long_settings", "long_runs",
+           "training_map", "long_rows", "LONG_FORMATS", "long_table", "long_text", "long_metric",
            "results_rows", "maps_text", "similarity_text", "timing_text", "TARGETS"]
 
 PERCEPTUAL_BITS = 64
@@ -56,8 +56,8 @@ Reading = Literal["similarity", "distance"]
 ABLATIONS = ("bilinear", "max-only", "avg-only", "traditional_net-A", "traditional_net-B")
 # this book's targets for the paper's network at 48 bits on the zeng protocol (the paper prints curves only)
 TARGETS = {name: values[48] for name, values in ZENG_TARGETS.items()}
-# The long runs' stronger regularisation (``regularised=True``), for a network that fits its training set
-# (training-set mAP 0.985 against 0.729 on the test queries after 50 epochs): the distortion ranges of
+# The long runs' stronger regularisation (``regularised=True``; fields of Recipe it overrides), for a network that
+# fits its training set (training-set mAP 0.979 against 0.729 on the test queries after 50 epochs): the ranges of
 # TensorFlow's CIFAR-10 tutorial, whose list (random crop, flip, brightness, contrast) is the paper's (Sec. 4.2):
 # crops offset by up to 4 pixels either way (24 of 32 there), brightness and contrast factors in 1 +- 0.25 and
 # 0.2-1.8; and decoupled weight decay 0.05 (AdamW, not in the paper)
@@ -280,10 +280,10 @@ def long_runs(dataset: ImageDataset, settings: ZengSettings, epochs: int, *, bit
               device: str | torch.device = "auto", checkpoints: bool = True,
               progress: bool = True) -> dict[tuple[str, bool], MethodRun]:
     """Each of ``networks`` trained for ``epochs`` at one code length ``bits`` (:func:`long_settings`), without
-    baselines, once per entry of ``recipes`` (False: the profile's recipe, True: :data:`REGULARISATION`,
-    ``benchmarks/zeng_regularisation.py``):
-    how far the chapter's short training of its narrow networks is from what the paper's network reaches with
-    the paper's epochs. Keyed by (network, regularised); ``epochs`` 0: none, an empty dict."""
+    baselines, once per entry of ``recipes`` (False: the profile's recipe; True: :data:`REGULARISATION`, as
+    ``benchmarks/zeng_regularisation.py`` trains it): how far the chapter's short training of its narrow networks
+    is from what the paper's network reaches with the paper's epochs. Keyed by (network, regularised);
+    ``epochs`` 0: none, an empty dict."""
     if epochs == 0:
         return {}
     runs = {}
@@ -326,6 +326,20 @@ def long_rows(long: Mapping[tuple[str, bool], MethodRun], main: Mapping[str, Met
                      "training minutes (long)": _training_minutes(run, bits),
                      "images/s": _images_per_second(run, bits)})
     return rows
+
+
+LONG_FORMATS = {"mAP (chapter)": "{:.3f}", "mAP (long)": "{:.3f}", "training-set mAP (long)": "{:.3f}",
+                "training minutes (long)": "{:.1f}", "images/s": "{:.0f}"}
+
+
+def long_table(rows: list[dict]):
+    """:func:`long_rows` styled for display, without the columns that hold one value when every row shares its code
+    length and recipe (the section's heading and text say them); None without rows."""
+    if not rows:
+        return None
+    frame = pd.DataFrame(rows)
+    frame = frame.drop(columns=[name for name in ("bits", "recipe") if frame[name].nunique() == 1])
+    return frame.style.format(LONG_FORMATS, na_rep="-").hide(axis="index")
 
 
 def long_text(rows: list[dict], target: float | None = None) -> str:
