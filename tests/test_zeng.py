@@ -182,11 +182,15 @@ def test_the_long_runs_train_table_1s_network_under_bf16_on_the_paper_profiles_r
     narrow = long_settings(settings, 10, table1_widths=False, precision="fp32")
     assert (narrow.widths, narrow.fusion_width, narrow.recipe.precision) == (settings.widths, 256, "fp32")
     assert (table1.recipe.padding, table1.recipe.optimizer, table1.recipe.weight_decay) == (2, "adam", 0.0)
-    regularised = long_settings(settings, 50, regularised=True)
+    regularised = long_settings(settings, 50, recipe="regularised")
     assert (regularised.recipe.padding, regularised.recipe.contrast, regularised.recipe.optimizer,
             regularised.recipe.weight_decay) == (4, 0.8, "adamw", 0.05)
     assert replace(regularised.recipe, padding=2, brightness=0.2, contrast=0.2, optimizer="adam",
                    weight_decay=0.0) == table1.recipe  # only the regularisation differs
+    papers_rate = long_settings(settings, 50, recipe="paper's learning rate")
+    assert papers_rate.recipe.lr == 1e-4 and replace(papers_rate.recipe, lr=settings.recipe.lr) == table1.recipe
+    with pytest.raises(ValueError, match="recipe must be one of"):
+        long_settings(settings, 50, recipe="regularized")
     network = multipool_net(48, 3, widths=table1.widths, fusion_width=table1.fusion_width, fc_width=table1.fc_width)
     assert sum(parameter.numel() for parameter in network.parameters()) == 4_218_734
 
@@ -195,11 +199,13 @@ def test_the_longer_run_is_reported_beside_the_chapters_and_judged_on_the_target
     from hashlib_core.studies.zeng import long_rows, long_runs, long_table, long_text, results_rows
 
     assert long_runs(smoke_run.dataset, smoke_run.settings, 0) == {}
+    with pytest.raises(ValueError, match="recipe must be one of"):
+        long_runs(smoke_run.dataset, smoke_run.settings, 0, recipes=(True,))
     assert "long_epochs" in long_text([])
     long = long_runs(smoke_run.dataset, smoke_run.settings, 3, bits=16, networks=("bilinear",), progress=False,
-                     recipes=(False, True), table1_widths=False, checkpoints=False)
-    assert list(long) == [("bilinear", False), ("bilinear", True)]
-    plain, regularised = long[("bilinear", False)], long[("bilinear", True)]
+                     recipes=("profile's", "regularised"), table1_widths=False, checkpoints=False)
+    assert list(long) == [("bilinear", "profile's"), ("bilinear", "regularised")]
+    plain, regularised = long[("bilinear", "profile's")], long[("bilinear", "regularised")]
     assert plain.settings.recipe.epochs == 3 and plain.settings.baselines == ()
     assert plain.settings.recipe.precision == "bf16" and plain.settings.recipe.weight_decay == 0.0
     assert regularised.settings.recipe.weight_decay == 0.05 and regularised.settings.recipe.padding == 4

@@ -38,15 +38,15 @@ import torch
 from ..codes import PackedCodes, as_packed, pack
 from ..data import ImageDataset
 from ..experiment import MethodRun, run_method
-from ..methods.zeng import ITERATIONS_PER_HALVING, PAPER_EPOCHS, PROFILES, Zeng, ZengSettings
+from ..methods.zeng import ITERATIONS_PER_HALVING, PAPER_EPOCHS, PAPER_LR, PROFILES, Zeng, ZengSettings
 from ..metrics import average_precision, hamming_map, precision_at_k, relevance_matrix
 from ..published import ZENG_TARGETS
 from ..search import hamming_distances
 
 __all__ = ["PERCEPTUAL_BITS", "READINGS", "ABLATIONS", "perceptual_hashes", "combined_key", "combined_similarity",
            "combined_rank", "similarity_study", "changed_top", "network_rows", "ablation_runs", "ablation_rows",
-           "ablation_summary", "ablation_text", "REGULARISATION", "longer_recipe", "long_settings", "long_runs",
-           "training_map", "long_rows", "LONG_FORMATS", "long_table", "long_text", "long_metric",
+           "ablation_summary", "ablation_text", "REGULARISATION", "LONG_RECIPES", "longer_recipe", "long_settings",
+           "long_runs", "training_map", "long_rows", "LONG_FORMATS", "long_table", "long_text", "long_metric",
            "results_rows", "maps_text", "similarity_text", "timing_text", "TARGETS"]
 
 PERCEPTUAL_BITS = 64
@@ -56,13 +56,17 @@ Reading = Literal["similarity", "distance"]
 ABLATIONS = ("bilinear", "max-only", "avg-only", "traditional_net-A", "traditional_net-B")
 # this book's targets for the paper's network at 48 bits on the zeng protocol (the paper prints curves only)
 TARGETS = {name: values[48] for name, values in ZENG_TARGETS.items()}
-# The long runs' stronger regularisation (``regularised=True``; fields of Recipe it overrides), for a network that
+# The long runs' stronger regularisation (fields of Recipe it overrides), for a network that
 # fits its training set (training-set mAP 0.979 against 0.729 on the test queries after 50 epochs): the ranges of
 # TensorFlow's CIFAR-10 tutorial, whose list (random crop, flip, brightness, contrast) is the paper's (Sec. 4.2):
 # crops offset by up to 4 pixels either way (24 of 32 there), brightness and contrast factors in 1 +- 0.25 and
 # 0.2-1.8; and decoupled weight decay 0.05 (AdamW, not in the paper)
 REGULARISATION: dict[str, Any] = {"padding": 4, "brightness": 0.25, "contrast": 0.8, "optimizer": "adamw",
                                   "weight_decay": 0.05}
+# the long runs' recipes by name (:func:`long_settings`): fields of Recipe each overrides on the paper profile's
+# (learning rate 1e-3, crops offset by up to 2 pixels, flips, brightness and contrast 1 +- 0.2, Adam)
+LONG_RECIPES: dict[str, dict[str, Any]] = {"profile's": {}, "regularised": REGULARISATION,
+                                           "paper's learning rate": {"lr": PAPER_LR}}
 
 
 def perceptual_hashes(images: Any, *, progress: bool = True) -> PackedCodes:
@@ -260,38 +264,47 @@ def longer_recipe(settings: ZengSettings, epochs: int) -> ZengSettings:
     return replace(settings, recipe=replace(settings.recipe, epochs=epochs, step_iterations=halving))
 
 
+def _check_recipe(recipe: str) -> None:
+    if recipe not in LONG_RECIPES:
+        raise ValueError(f"recipe must be one of {sorted(LONG_RECIPES)}, got {recipe!r}")
+
+
 def long_settings(settings: ZengSettings, epochs: int, *, table1_widths: bool = True,
-                  precision: str = "bf16", regularised: bool = False) -> ZengSettings:
+                  precision: str = "bf16", recipe: str = "profile's") -> ZengSettings:
     """The longer run's settings: ``settings`` trained for ``epochs`` (:func:`longer_recipe`) under ``precision``;
     with ``table1_widths`` the paper's network as Table 1 reads (32 filters per stream, fusion 512, FC 1,000:
-    the ``long`` profile's widths) instead of the profile's narrower streams; with ``regularised`` the recipe's
-    augmentation and weight decay replaced by :data:`REGULARISATION`."""
+    the ``long`` profile's widths) instead of the profile's narrower streams; ``recipe`` names the entry of
+    :data:`LONG_RECIPES` whose fields replace the profile's (``"regularised"``: :data:`REGULARISATION`;
+    ``"paper's learning rate"``: 1e-4)."""
+    _check_recipe(recipe)
     if table1_widths:
         table1 = PROFILES["long"]["cifar10"]
         settings = replace(settings, widths=table1.widths, fusion_width=table1.fusion_width, fc_width=table1.fc_width)
     longer = longer_recipe(settings, epochs)
-    options = {"precision": precision, **(REGULARISATION if regularised else {})}
+    options = {"precision": precision, **LONG_RECIPES[recipe]}
     return replace(longer, recipe=replace(longer.recipe, **options))
 
 
 def long_runs(dataset: ImageDataset, settings: ZengSettings, epochs: int, *, bits: int = 48,
-              networks: tuple[str, ...] = ("bilinear", "dsh"), recipes: tuple[bool, ...] = (False,),
+              networks: tuple[str, ...] = ("bilinear", "dsh"), recipes: tuple[str, ...] = ("profile's",),
               table1_widths: bool = True, precision: str = "bf16", seed: int = 0,
               device: str | torch.device = "auto", checkpoints: bool = True,
               progress: bool = True) -> dict[tuple[str, bool], MethodRun]:
     """Each of ``networks`` trained for ``epochs`` at one code length ``bits`` (:func:`long_settings`), without
-    baselines, once per entry of ``recipes`` (False: the profile's recipe; True: :data:`REGULARISATION`, as
-    ``benchmarks/zeng_regularisation.py`` trains it): how far the chapter's short training of its narrow networks
-    is from what the paper's network reaches with the paper's epochs. Keyed by (network, regularised);
+    baselines, once per name in ``recipes`` (:data:`LONG_RECIPES`; the others than the profile's as
+    ``benchmarks/zeng_long_recipes.py`` trains them): how far the chapter's short training of its narrow networks
+    is from what the paper's network reaches with the paper's epochs. Keyed by (network, recipe);
     ``epochs`` 0: none, an empty dict."""
+    for recipe in recipes:
+        _check_recipe(recipe)
     if epochs == 0:
         return {}
     runs = {}
-    for regularised in recipes:
+    for recipe in recipes:
         longer = replace(long_settings(settings, epochs, table1_widths=table1_widths, precision=precision,
-                                       regularised=regularised), code_lengths=(bits,), baselines=())
+                                       recipe=recipe), code_lengths=(bits,), baselines=())
         for network in networks:
-            runs[(network, regularised)] = run_method(Zeng(network), dataset, longer, seed=seed, device=device,
+            runs[(network, recipe)] = run_method(Zeng(network), dataset, longer, seed=seed, device=device,
                                                       checkpoints=checkpoints, progress=progress)
     return runs
 
@@ -308,16 +321,16 @@ def training_map(run: MethodRun, bits: int, queries: int = 1000, seed: int = 0) 
     return hamming_map(codes[asked], codes[rest], labels[asked], labels[rest])
 
 
-def long_rows(long: Mapping[tuple[str, bool], MethodRun], main: Mapping[str, MethodRun], bits: int = 48) -> list[dict]:
+def long_rows(long: Mapping[tuple[str, str], MethodRun], main: Mapping[str, MethodRun], bits: int = 48) -> list[dict]:
     """mAP after the chapter's epochs (``main``: network -> its main run) against after the longer training, per
     long run (:func:`long_runs`): its recipe, widths (streams, fusion, FC; None for DSH's network), training-set
     mAP (:func:`training_map`), training minutes and images/s."""
     rows = []
-    for (network, regularised), run in long.items():
+    for (network, recipe), run in long.items():
         name, short = run.method.name, main.get(network)
         widths = (None if Zeng(network).branches is None else
                   f"{'/'.join(map(str, run.settings.widths))}, {run.settings.fusion_width}, {run.settings.fc_width}")
-        rows.append({"network": name, "recipe": "regularised" if regularised else "profile's", "bits": bits,
+        rows.append({"network": name, "recipe": recipe, "bits": bits,
                      "widths (long)": widths,
                      "epochs (chapter)": short.settings.recipe.epochs if short is not None else None,
                      "mAP (chapter)": short.headline(name, bits) if short is not None else None,
@@ -366,7 +379,7 @@ def long_text(rows: list[dict], target: float | None = None) -> str:
 
 
 def long_metric(recipe: str) -> str:
-    """The results-file name of a long run's mAP for its recipe (``profile's`` or ``regularised``)."""
+    """The results-file name of a long run's mAP for its recipe (a name in :data:`LONG_RECIPES`)."""
     return "mAP (longer training)" if recipe == "profile's" else f"mAP (longer training, {recipe})"
 
 
