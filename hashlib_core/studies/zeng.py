@@ -289,7 +289,7 @@ def long_runs(dataset: ImageDataset, settings: ZengSettings, epochs: int, *, bit
               networks: tuple[str, ...] = ("bilinear", "dsh"), recipes: tuple[str, ...] = ("profile's",),
               table1_widths: bool = True, precision: str = "bf16", seed: int = 0,
               device: str | torch.device = "auto", checkpoints: bool = True,
-              progress: bool = True) -> dict[tuple[str, bool], MethodRun]:
+              progress: bool = True) -> dict[tuple[str, str], MethodRun]:
     """Each of ``networks`` trained for ``epochs`` at one code length ``bits`` (:func:`long_settings`), without
     baselines, once per name in ``recipes`` (:data:`LONG_RECIPES`; the others than the profile's as
     ``benchmarks/zeng_long_recipes.py`` trains them): how far the chapter's short training of its narrow networks
@@ -305,7 +305,7 @@ def long_runs(dataset: ImageDataset, settings: ZengSettings, epochs: int, *, bit
                                        recipe=recipe), code_lengths=(bits,), baselines=())
         for network in networks:
             runs[(network, recipe)] = run_method(Zeng(network), dataset, longer, seed=seed, device=device,
-                                                      checkpoints=checkpoints, progress=progress)
+                                                 checkpoints=checkpoints, progress=progress)
     return runs
 
 
