@@ -157,7 +157,7 @@ def test_the_ablation_verdict_needs_every_seed_of_one_variant_above_every_seed_o
     assert "one seed" in ablation_text(rows[:1] + apart[2:3])
 
 
-def test_longer_training_keeps_the_papers_halving_at_four_fifths_of_the_run():
+def test_longer_training_keeps_the_papers_halving_at_its_fraction_of_the_run():
     from hashlib_core.studies.zeng import longer_recipe
 
     settings = PROFILES["paper"]["cifar10"]
@@ -166,9 +166,16 @@ def test_longer_training_keeps_the_papers_halving_at_four_fifths_of_the_run():
     assert longer_recipe(settings, 50).recipe.step_iterations == 20_000  # the paper's run unchanged
     assert (longer.recipe.lr, longer.widths, longer.code_lengths) == (settings.recipe.lr, settings.widths,
                                                                     settings.code_lengths)
+    digits = PROFILES["paper"]["mnist"]
+    assert longer_recipe(digits, 50, dataset="mnist").recipe.step_iterations == 20_000  # of 30,000: the paper's
+    partial = longer_recipe(digits, 50, dataset="mnist", training_images=17_435)
+    assert partial.recipe.step_iterations == 5_800  # 2/3 of 50 x 174 iterations (the last partial batch dropped)
+    assert longer_recipe(digits, 6, dataset="mnist5k", training_images=4_000).recipe.step_iterations == 160
     for bad in (0, -3, 2.5, True):
         with pytest.raises(ValueError, match="epochs must be a positive integer"):
             longer_recipe(settings, bad)
+    with pytest.raises(ValueError, match="dataset must be one of"):
+        longer_recipe(settings, 50, dataset="oxford17")
 
 
 def test_the_long_runs_train_table_1s_network_under_bf16_on_the_paper_profiles_recipe():
@@ -209,6 +216,8 @@ def test_the_longer_run_is_reported_beside_the_chapters_and_judged_on_the_target
     assert plain.settings.recipe.epochs == 3 and plain.settings.baselines == ()
     assert plain.settings.recipe.precision == "bf16" and plain.settings.recipe.weight_decay == 0.0
     assert regularised.settings.recipe.weight_decay == 0.05 and regularised.settings.recipe.padding == 4
+    trained = len(smoke_run.protocol.train)  # the halving counts this run's iterations (2/3 as the paper's MNIST)
+    assert plain.settings.recipe.step_iterations == round(20_000 * (trained // 100 * 3) / 30_000)
     rows = long_rows(long, {"bilinear": smoke_run}, bits=16)
     assert [row["recipe"] for row in rows] == ["profile's", "regularised"]
     assert rows[0]["epochs (chapter)"] == 2 and rows[0]["mAP (long)"] == plain.headline(Zeng().name, 16)
@@ -219,15 +228,22 @@ def test_the_longer_run_is_reported_beside_the_chapters_and_judged_on_the_target
     assert long_table([]) is None
     assert "recipe" in long_table(rows).data.columns and "bits" not in long_table(rows).data.columns
     assert "recipe" not in long_table(rows[:1]).data.columns
-    text = long_text(rows, target=1.01)
+    assert {row["dataset"] for row in rows} == {"mnist5k"} and "dataset" not in long_table(rows).data.columns
+    text = long_text(rows, {"mnist5k": 1.01})
+    assert text.startswith("* **mnist5k**, 16 bits")
     assert text.count("**not met**") == 2 and "regularised recipe" in text
-    assert "is met with the profile's recipe" in long_text(rows, target=0.0)
+    assert "is met with the profile's recipe" in long_text(rows, {"mnist5k": 0.0})
+    assert "target" not in long_text(rows, {"cifar10": 0.0})
+    elsewhere = [{**rows[0], "dataset": "other"}]
+    assert "dataset" in long_table(rows + elsewhere).data.columns
+    assert long_text(rows + elsewhere).count("* **") == 2
     similarity = pd.DataFrame([{"ranking": "Hamming distance (ties by index)", "bits": 16, "mAP": 0.5}])
-    extra = results_rows({}, "mnist5k", [], similarity, rows)
+    extra = results_rows({}, "mnist5k", [], similarity, rows + elsewhere)
     assert [row["name"] for row in extra["mnist5k"]] == ["similarity: mAP", "mAP (longer training)",
                                                          "mAP (longer training, regularised)"]
     assert extra["mnist5k"][1]["epochs"] == 3
     assert extra["mnist5k"][2]["training_set_map"] == rows[1]["training-set mAP (long)"]
+    assert [row["name"] for row in extra["other"]] == ["mAP (longer training)"]  # each row in its dataset's file
 
 
 def test_the_training_set_map_ranks_training_images_against_the_other_training_images(smoke_run):
@@ -243,3 +259,13 @@ def test_the_training_set_map_ranks_training_images_against_the_other_training_i
     assert value == hamming_map(codes[asked], codes[rest], labels[asked], labels[rest])
     with pytest.raises(ValueError, match="need more than"):
         training_map(smoke_run, bits, queries=len(train))
+
+
+def test_the_recipe_studies_show_their_committed_results_without_the_columns_their_text_says():
+    from hashlib_core.studies.zeng import recipe_table
+
+    table = recipe_table("long_seed1_cifar10", drop=("training minutes", "images/s"))
+    assert list(table.data.columns) == ["network", "mAP", "training-set mAP"]
+    assert "training minutes" in recipe_table("regularisation_cifar10").data.columns
+    assert recipe_table("no_such_study") is None
+

@@ -37,7 +37,7 @@ from ..objectives import PairwiseLoss
 from ..settings import BaselineRun, Recipe, RunSettings
 
 __all__ = ["NETWORKS", "ZengSettings", "Zeng", "halving_recipe", "PROFILES", "ITERATIONS_PER_HALVING", "PAPER_EPOCHS",
-           "PAPER_LR"]
+           "PAPER_LR", "PAPER_BATCH"]
 
 # network choice -> (name in tables, branches of nets.zeng; None: the DSH network)
 NETWORKS: dict[str, tuple[str, tuple[str, ...] | None]] = {
@@ -51,12 +51,13 @@ NETWORKS: dict[str, tuple[str, tuple[str, ...] | None]] = {
 ITERATIONS_PER_HALVING = 20_000  # Sec. 4.2, CIFAR-10 and MNIST
 PAPER_EPOCHS = 50  # Sec. 4.2
 PAPER_LR = 1e-4  # Sec. 4.2, Adam's initial learning rate
+PAPER_BATCH = 100  # Sec. 4.2
 
 
 def halving_recipe(epochs: int, **options) -> Recipe:
     """Sec. 4.2's recipe for ``epochs``: Adam, lr 1e-4 halved every 20,000 iterations of 100 images, random
     crops, flips, brightness and contrast (``options`` override any field)."""
-    settings = {"epochs": epochs, "lr": PAPER_LR, "optimizer": "adam", "weight_decay": 0.0, "batch_size": 100,
+    settings = {"epochs": epochs, "lr": PAPER_LR, "optimizer": "adam", "weight_decay": 0.0, "batch_size": PAPER_BATCH,
                 "schedule": "step", "step_iterations": ITERATIONS_PER_HALVING, "gamma": 0.5,
                 "padding": 2, "flip": True, "brightness": 0.2, "contrast": 0.2, **options}
     return Recipe(**settings)

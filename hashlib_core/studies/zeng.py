@@ -36,18 +36,21 @@ import pandas as pd
 import torch
 
 from ..codes import PackedCodes, as_packed, pack
-from ..data import ImageDataset
+from ..data import OFFICIAL_SIZES, ImageDataset
 from ..experiment import MethodRun, run_method
-from ..methods.zeng import ITERATIONS_PER_HALVING, PAPER_EPOCHS, PAPER_LR, PROFILES, Zeng, ZengSettings
+from ..methods.zeng import (ITERATIONS_PER_HALVING, PAPER_BATCH, PAPER_EPOCHS, PAPER_LR, PROFILES, Zeng,
+                            ZengSettings)
 from ..metrics import average_precision, hamming_map, precision_at_k, relevance_matrix
+from ..protocols import protocol_for
 from ..published import ZENG_TARGETS
+from ..report import study_table
 from ..search import hamming_distances
 
 __all__ = ["PERCEPTUAL_BITS", "READINGS", "ABLATIONS", "perceptual_hashes", "combined_key", "combined_similarity",
            "combined_rank", "similarity_study", "changed_top", "network_rows", "ablation_runs", "ablation_rows",
            "ablation_summary", "ablation_text", "REGULARISATION", "LONG_RECIPES", "longer_recipe", "long_settings",
-           "long_runs", "training_map", "long_rows", "LONG_FORMATS", "long_table", "long_text", "long_metric",
-           "results_rows", "maps_text", "similarity_text", "timing_text", "TARGETS"]
+           "long_runs", "training_map", "long_rows", "LONG_FORMATS", "long_table", "long_text", "RECIPE_FORMATS",
+           "recipe_table", "long_metric", "results_rows", "maps_text", "similarity_text", "timing_text", "TARGETS"]
 
 PERCEPTUAL_BITS = 64
 READINGS = ("similarity", "distance")
@@ -67,6 +70,8 @@ REGULARISATION: dict[str, Any] = {"padding": 4, "brightness": 0.25, "contrast": 
 # (learning rate 1e-3, crops offset by up to 2 pixels, flips, brightness and contrast 1 +- 0.2, Adam)
 LONG_RECIPES: dict[str, dict[str, Any]] = {"profile's": {}, "regularised": REGULARISATION,
                                            "paper's learning rate": {"lr": PAPER_LR}}
+# the datasets the paper trains on (:func:`longer_recipe` counts its iterations): this book's name -> the official one
+_PAPER_DATASETS = {"cifar10": "cifar10", "mnist": "mnist", "mnist5k": "mnist"}
 
 
 def perceptual_hashes(images: Any, *, progress: bool = True) -> PackedCodes:
@@ -255,12 +260,22 @@ def ablation_text(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def longer_recipe(settings: ZengSettings, epochs: int) -> ZengSettings:
-    """``settings`` trained for ``epochs``: the paper's single halving of the learning rate (20,000 of its 25,000
-    CIFAR-10 iterations, i.e. 4/5 of the run) kept at the same fraction of the shorter run."""
+def longer_recipe(settings: ZengSettings, epochs: int, *, dataset: str = "cifar10",
+                  training_images: int | None = None) -> ZengSettings:
+    """``settings`` trained for ``epochs``, the paper's single halving of the learning rate (after 20,000
+    iterations of its 50 epochs) kept at the same fraction of the run: 20,000 of 25,000 iterations on CIFAR-10
+    (4/5), 20,000 of 30,000 on MNIST (2/3), counted on the official training split of ``dataset`` (``"cifar10"``,
+    ``"mnist"``; ``"mnist5k"`` counts as MNIST). ``training_images``: the images this run trains on (default:
+    the official count; fewer, e.g. a partial split, give fewer iterations and an earlier halving)."""
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
         raise ValueError(f"epochs must be a positive integer, e.g. 30, got {epochs!r}")
-    halving = max(1, round(ITERATIONS_PER_HALVING * epochs / PAPER_EPOCHS))
+    official = _PAPER_DATASETS.get(dataset)
+    if official is None:
+        raise ValueError(f"dataset must be one of {sorted(_PAPER_DATASETS)} (the paper's), got {dataset!r}")
+    batch = settings.recipe.batch_size
+    images = OFFICIAL_SIZES[official][0] if training_images is None else training_images
+    papers = OFFICIAL_SIZES[official][0] // PAPER_BATCH * PAPER_EPOCHS
+    halving = max(1, round(ITERATIONS_PER_HALVING * (images // batch * epochs) / papers))
     return replace(settings, recipe=replace(settings.recipe, epochs=epochs, step_iterations=halving))
 
 
@@ -270,17 +285,18 @@ def _check_recipe(recipe: str) -> None:
 
 
 def long_settings(settings: ZengSettings, epochs: int, *, table1_widths: bool = True,
-                  precision: str = "bf16", recipe: str = "profile's") -> ZengSettings:
-    """The longer run's settings: ``settings`` trained for ``epochs`` (:func:`longer_recipe`) under ``precision``;
-    with ``table1_widths`` the paper's network as Table 1 reads (32 filters per stream, fusion 512, FC 1,000:
-    the ``long`` profile's widths) instead of the profile's narrower streams; ``recipe`` names the entry of
-    :data:`LONG_RECIPES` whose fields replace the profile's (``"regularised"``: :data:`REGULARISATION`;
-    ``"paper's learning rate"``: 1e-4)."""
+                  precision: str = "bf16", recipe: str = "profile's", dataset: str = "cifar10",
+                  training_images: int | None = None) -> ZengSettings:
+    """The longer run's settings: ``settings`` trained for ``epochs`` on ``dataset``'s ``training_images``
+    (:func:`longer_recipe`) under ``precision``; with ``table1_widths`` the paper's network as Table 1 reads (32
+    filters per stream, fusion 512, FC 1,000: the ``long`` profile's widths) instead of the profile's narrower
+    streams; ``recipe`` names the entry of :data:`LONG_RECIPES` whose fields replace the profile's
+    (``"regularised"``: :data:`REGULARISATION`; ``"paper's learning rate"``: 1e-4)."""
     _check_recipe(recipe)
     if table1_widths:
         table1 = PROFILES["long"]["cifar10"]
         settings = replace(settings, widths=table1.widths, fusion_width=table1.fusion_width, fc_width=table1.fc_width)
-    longer = longer_recipe(settings, epochs)
+    longer = longer_recipe(settings, epochs, dataset=dataset, training_images=training_images)
     options = {"precision": precision, **LONG_RECIPES[recipe]}
     return replace(longer, recipe=replace(longer.recipe, **options))
 
@@ -299,10 +315,12 @@ def long_runs(dataset: ImageDataset, settings: ZengSettings, epochs: int, *, bit
         _check_recipe(recipe)
     if epochs == 0:
         return {}
+    training_images = len(protocol_for(dataset, settings.protocol, seed=seed, **settings.protocol_options).train)
     runs = {}
     for recipe in recipes:
         longer = replace(long_settings(settings, epochs, table1_widths=table1_widths, precision=precision,
-                                       recipe=recipe), code_lengths=(bits,), baselines=())
+                                       recipe=recipe, dataset=dataset.name, training_images=training_images),
+                         code_lengths=(bits,), baselines=())
         for network in networks:
             runs[(network, recipe)] = run_method(Zeng(network), dataset, longer, seed=seed, device=device,
                                                  checkpoints=checkpoints, progress=progress)
@@ -323,14 +341,14 @@ def training_map(run: MethodRun, bits: int, queries: int = 1000, seed: int = 0) 
 
 def long_rows(long: Mapping[tuple[str, str], MethodRun], main: Mapping[str, MethodRun], bits: int = 48) -> list[dict]:
     """mAP after the chapter's epochs (``main``: network -> its main run) against after the longer training, per
-    long run (:func:`long_runs`): its recipe, widths (streams, fusion, FC; None for DSH's network), training-set
-    mAP (:func:`training_map`), training minutes and images/s."""
+    long run (:func:`long_runs`): its dataset, recipe, widths (streams, fusion, FC; None for DSH's network),
+    training-set mAP (:func:`training_map`), training minutes and images/s."""
     rows = []
     for (network, recipe), run in long.items():
         name, short = run.method.name, main.get(network)
         widths = (None if Zeng(network).branches is None else
                   f"{'/'.join(map(str, run.settings.widths))}, {run.settings.fusion_width}, {run.settings.fc_width}")
-        rows.append({"network": name, "recipe": recipe, "bits": bits,
+        rows.append({"dataset": run.dataset.name, "network": name, "recipe": recipe, "bits": bits,
                      "widths (long)": widths,
                      "epochs (chapter)": short.settings.recipe.epochs if short is not None else None,
                      "mAP (chapter)": short.headline(name, bits) if short is not None else None,
@@ -346,36 +364,52 @@ LONG_FORMATS = {"mAP (chapter)": "{:.3f}", "mAP (long)": "{:.3f}", "training-set
 
 
 def long_table(rows: list[dict]):
-    """:func:`long_rows` styled for display, without the columns that hold one value when every row shares its code
-    length and recipe (the section's heading and text say them); None without rows."""
+    """:func:`long_rows` styled for display, without the columns that hold one value when every row shares its
+    dataset, code length or recipe (the section's heading and text say them); None without rows."""
     if not rows:
         return None
     frame = pd.DataFrame(rows)
-    frame = frame.drop(columns=[name for name in ("bits", "recipe") if frame[name].nunique() == 1])
+    frame = frame.drop(columns=[name for name in ("dataset", "bits", "recipe") if frame[name].nunique() == 1])
     return frame.style.format(LONG_FORMATS, na_rep="-").hide(axis="index")
 
 
-def long_text(rows: list[dict], target: float | None = None) -> str:
-    """What the longer training buys each network under each recipe, how much better each fits its training set,
-    and whether the paper network's target is met after it."""
+def long_text(rows: list[dict], targets: Mapping[str, float] | None = None) -> str:
+    """Per dataset: what the longer training buys each network under each recipe, how much better each fits its
+    training set, and whether the paper network's target (``targets[dataset]``) is met after it."""
     if not rows:
         return "No longer training in this run (`long_epochs` = 0)."
-    parts = []
-    for row in rows:
-        text = (f"{row['network']} with the {row['recipe']} recipe {row['mAP (long)']:.3f} after "
-                f"{row['epochs (long)']} epochs")
-        if row["mAP (chapter)"] is not None:
-            gain = row["mAP (long)"] - row["mAP (chapter)"]
-            text += f" (the chapter's run {row['mAP (chapter)']:.3f} after {row['epochs (chapter)']}, {gain:+.3f})"
-        parts.append(text + f", {row['training-set mAP (long)']:.3f} on its training set, "
-                            f"{row['training minutes (long)']:.0f} training minutes")
-    text = f"At {rows[0]['bits']} bits: " + "; ".join(parts) + "."
-    papers = [row for row in rows if row["network"] == Zeng().name]
-    if target is not None and papers:
-        verdicts = [f"{'met' if row['mAP (long)'] >= target else '**not met**'} with the {row['recipe']} recipe "
-                    f"({row['mAP (long)']:.3f} after {row['epochs (long)']} epochs)" for row in papers]
-        text += f" The book's target for the paper's network, {target:.2f}, is " + " and ".join(verdicts) + "."
-    return text
+    lines = []
+    for dataset in dict.fromkeys(row["dataset"] for row in rows):
+        chosen = [row for row in rows if row["dataset"] == dataset]
+        parts = []
+        for row in chosen:
+            text = (f"{row['network']} with the {row['recipe']} recipe {row['mAP (long)']:.3f} after "
+                    f"{row['epochs (long)']} epochs")
+            if row["mAP (chapter)"] is not None:
+                gain = row["mAP (long)"] - row["mAP (chapter)"]
+                text += f" (the chapter's run {row['mAP (chapter)']:.3f} after {row['epochs (chapter)']}, {gain:+.3f})"
+            parts.append(text + f", {row['training-set mAP (long)']:.3f} on its training set, "
+                                f"{row['training minutes (long)']:.0f} training minutes")
+        text = f"* **{dataset}**, {chosen[0]['bits']} bits: " + "; ".join(parts) + "."
+        papers = [row for row in chosen if row["network"] == Zeng().name]
+        target = (targets or {}).get(dataset)
+        if target is not None and papers:
+            verdicts = [f"{'met' if row['mAP (long)'] >= target else '**not met**'} with the {row['recipe']} "
+                        f"recipe ({row['mAP (long)']:.3f} after {row['epochs (long)']} epochs)" for row in papers]
+            text += f" The book's target for the paper's network, {target:.2f}, is " + " and ".join(verdicts) + "."
+        lines.append(text)
+    return "\n".join(lines)
+
+
+# the columns of benchmarks/zeng_long_recipes.py's results files, as the chapter shows them
+RECIPE_FORMATS = {"mAP": "{:.3f}", "training-set mAP": "{:.3f}", "training minutes": "{:.1f}", "images/s": "{:.0f}"}
+
+
+def recipe_table(name: str, *, drop: tuple[str, ...] = ()):
+    """The committed results file ``results/zeng/<name>.json`` of ``benchmarks/zeng_long_recipes.py`` styled for
+    display, without its recipe and epochs (the text around it says them) and the columns in ``drop``; None (and a
+    printed note) if this checkout lacks the file."""
+    return study_table("zeng", name, RECIPE_FORMATS, drop=("recipe", "epochs", *drop))
 
 
 def long_metric(recipe: str) -> str:
@@ -386,17 +420,19 @@ def long_metric(recipe: str) -> str:
 def results_rows(reference_runs: Mapping[str, MethodRun], first: str, ablation: list[dict], similarity: pd.DataFrame,
                  long: list[dict]) -> dict[str, list[dict]]:
     """The chapter's rows for the results files beyond the main run's: per dataset the reference network's (DSH)
-    rows; for the ``first`` dataset also the ablations (:func:`ablation_rows`), the similarity study
-    (:func:`similarity_study` as a frame) and the longer training (:func:`long_rows`)."""
+    rows and the longer training (:func:`long_rows`, each row to its dataset's file); for the ``first`` dataset
+    also the ablations (:func:`ablation_rows`) and the similarity study (:func:`similarity_study` as a frame)."""
     rows = {name: run.rows() for name, run in reference_runs.items()}
     rows.setdefault(first, [])
     rows[first] += [{"name": "ablation mAP", "method": row["network"], "bits": row["bits"], "seed": row["seed"],
                      "value": row["mAP"], "minutes": row["training minutes"]} for row in ablation]
     rows[first] += [{"name": f"similarity: {key}", "method": row["ranking"], "bits": row["bits"], "value": row[key]}
                     for row in similarity.to_dict("records") for key in row if key not in ("ranking", "bits")]
-    rows[first] += [{"name": long_metric(row["recipe"]), "method": row["network"], "bits": row["bits"],
-                     "value": row["mAP (long)"], "training_set_map": row["training-set mAP (long)"],
-                     "epochs": row["epochs (long)"], "minutes": row["training minutes (long)"]} for row in long]
+    for row in long:
+        rows.setdefault(row["dataset"], []).append(
+            {"name": long_metric(row["recipe"]), "method": row["network"], "bits": row["bits"],
+             "value": row["mAP (long)"], "training_set_map": row["training-set mAP (long)"],
+             "epochs": row["epochs (long)"], "minutes": row["training minutes (long)"]})
     return rows
 
 
