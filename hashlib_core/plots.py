@@ -5,12 +5,14 @@ Introduced in the classic-baselines chapter.
 
 from __future__ import annotations
 
+from typing import Any, Mapping
+
 import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 
-__all__ = ["set_theme", "ours_vs_published", "curves", "retrieval_grid", "activation_overview", "training_curves",
-           "retrieval_curves", "top_retrievals", "search_study", "speed_bars", "bars", "ablation_points",
+__all__ = ["set_theme", "ours_vs_published", "curves", "retrieval_grid", "ranking_grids", "activation_overview",
+           "training_curves", "retrieval_curves", "top_retrievals", "search_study", "speed_bars", "bars", "ablation_points",
            "seed_spread_curves", "score_per_minute", "tie_shift"]
 
 
@@ -206,6 +208,27 @@ def top_retrievals(run, method: str, bits: int, k: int = 10):
                             titles=[run.dataset.classes[label] for label in query_labels[chosen]])
     figure.suptitle(f"{run.dataset.name}, {method}, {bits} bits", fontsize=10, y=1.01)
     return figure
+
+
+def ranking_grids(run, query, rankings: Mapping[str, Any]) -> list:
+    """One :func:`retrieval_grid` per named ranking of the same queries, titled by its name: ``query`` the
+    queries' dataset indices (q,), ``rankings`` name -> (q, k) dataset indices of each query's top results (e.g.
+    :func:`hashlib_core.studies.zeng.changed_top`)."""
+    import numpy as np
+
+    query = np.asarray(query)
+    images, labels = run.dataset.images.numpy(), run.labels
+    figures = []
+    for name, found in rankings.items():
+        found = np.asarray(found)
+        if found.ndim != 2 or len(found) != len(query):
+            raise ValueError(f"ranking {name!r} must hold one row of results per query ({len(query)}), "
+                             f"got shape {found.shape}")
+        figure = retrieval_grid(images[query], images[found], labels[found] == labels[query][:, None],
+                                titles=[run.dataset.classes[label] for label in labels[query]])
+        figure.suptitle(f"{run.dataset.name}: {name}, top {found.shape[1]}", fontsize=10, y=1.02)
+        figures.append(figure)
+    return figures
 
 
 def search_study(comparison: dict, title: str):

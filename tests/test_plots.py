@@ -57,3 +57,22 @@ def test_ours_vs_published_never_joins_points_of_two_datasets():
     lines = figure.axes[0].get_lines()
     assert len(lines) == 8  # (method, dataset) x (ours, paper)
     assert all(len(line.get_xdata()) == 2 for line in lines)  # each line holds one dataset's two code lengths
+
+
+def test_ranking_grids_draw_one_grid_per_ranking_of_the_same_queries():
+    from types import SimpleNamespace
+
+    import torch
+
+    from hashlib_core.plots import ranking_grids
+
+    images = torch.zeros(6, 1, 8, 8, dtype=torch.uint8)
+    run = SimpleNamespace(dataset=SimpleNamespace(images=images, classes=["zero", "one"], name="toy"),
+                          labels=np.array([0, 0, 1, 1, 0, 1]))
+    figures = ranking_grids(run, [0, 2], {"Hamming": [[1, 2], [3, 4]], "Eq. 3": [[4, 1], [5, 3]]})
+    assert [figure._suptitle.get_text() for figure in figures] == ["toy: Hamming, top 2", "toy: Eq. 3, top 2"]
+    assert [figure.axes[0].get_ylabel() for figure in figures] == ["zero", "zero"]
+    hit, miss = (figures[0].axes[column].spines["top"].get_edgecolor() for column in (1, 2))
+    assert hit != miss  # query 0 (class zero): image 1 is relevant, image 2 is not
+    with pytest.raises(ValueError, match="one row of results per query"):
+        ranking_grids(run, [0, 2], {"Hamming": [[1, 2]]})

@@ -268,4 +268,27 @@ def test_the_recipe_studies_show_their_committed_results_without_the_columns_the
     assert list(table.data.columns) == ["network", "mAP", "training-set mAP"]
     assert "training minutes" in recipe_table("regularisation_cifar10").data.columns
     assert recipe_table("no_such_study") is None
+    widths = recipe_table("widths_cifar10")  # benchmarks/zeng_widths.py: no recipe column, widths shown as read
+    assert "epochs" not in widths.data.columns
+    assert "32/64/128, 512, 1,000" in widths.to_html()
 
+
+def test_the_study_plan_takes_the_profiles_values_unless_the_notebook_gives_its_own():
+    from hashlib_core.studies.zeng import STUDY_PLANS, StudyPlan, study_plan
+
+    plan = {"mnist5k": PROFILES["smoke"]["mnist5k"]}
+    smoke = study_plan("smoke", plan)
+    assert smoke == StudyPlan(seeds=(0,), code_lengths=(48,), long_epochs=4)  # the longest smoke code length
+    assert study_plan("paper", PROFILES["paper"]) == StudyPlan(seeds=(0, 1), code_lengths=(12, 48), long_epochs=50)
+    assert study_plan("long", PROFILES["long"]).long_epochs == 0
+    chosen = study_plan("paper", PROFILES["paper"], seeds=[3], code_lengths=[24], long_epochs=0)
+    assert chosen == StudyPlan(seeds=(3,), code_lengths=(24,), long_epochs=0)
+    assert set(STUDY_PLANS) == set(PROFILES)
+    with pytest.raises(ValueError, match="profile must be one of"):
+        study_plan("fast", plan)
+    with pytest.raises(ValueError, match="seeds must be one or more"):
+        study_plan("paper", plan, seeds=[])
+    with pytest.raises(ValueError, match="long_epochs must be an integer >= 0"):
+        study_plan("paper", plan, long_epochs=-1)
+    with pytest.raises(ValueError, match="code_lengths must be positive"):
+        study_plan("paper", plan, code_lengths=[0])

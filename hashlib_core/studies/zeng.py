@@ -28,7 +28,7 @@ in grey levels, so it ignores colour, which the paper's Fig. 7 is about).
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any, Literal, Mapping
 
 import numpy as np
@@ -43,14 +43,15 @@ from ..methods.zeng import (ITERATIONS_PER_HALVING, PAPER_BATCH, PAPER_EPOCHS, P
 from ..metrics import average_precision, hamming_map, precision_at_k, relevance_matrix
 from ..protocols import protocol_for
 from ..published import ZENG_TARGETS
-from ..report import study_table
+from ..report import results_frame
 from ..search import hamming_distances
 
 __all__ = ["PERCEPTUAL_BITS", "READINGS", "ABLATIONS", "perceptual_hashes", "combined_key", "combined_similarity",
            "combined_rank", "similarity_study", "changed_top", "network_rows", "ablation_runs", "ablation_rows",
            "ablation_summary", "ablation_text", "REGULARISATION", "LONG_RECIPES", "longer_recipe", "long_settings",
            "long_runs", "training_map", "long_rows", "LONG_FORMATS", "long_table", "long_text", "RECIPE_FORMATS",
-           "recipe_table", "long_metric", "results_rows", "maps_text", "similarity_text", "timing_text", "TARGETS"]
+           "recipe_table", "long_metric", "results_rows", "maps_text", "similarity_text", "timing_text", "TARGETS",
+           "StudyPlan", "STUDY_PLANS", "study_plan"]
 
 PERCEPTUAL_BITS = 64
 READINGS = ("similarity", "distance")
@@ -72,6 +73,49 @@ LONG_RECIPES: dict[str, dict[str, Any]] = {"profile's": {}, "regularised": REGUL
                                            "paper's learning rate": {"lr": PAPER_LR}}
 # the datasets the paper trains on (:func:`longer_recipe` counts its iterations): this book's name -> the official one
 _PAPER_DATASETS = {"cifar10": "cifar10", "mnist": "mnist", "mnist5k": "mnist"}
+
+
+@dataclass(frozen=True)
+class StudyPlan:
+    """The chapter's studies beyond the main runs: the ablations' ``seeds`` and ``code_lengths`` (Secs. 4.4-4.5;
+    ``None``: the longest code length of the plan's first dataset) and the 50-epoch runs' ``long_epochs`` (0:
+    none)."""
+
+    seeds: tuple[int, ...] = (0, 1)
+    code_lengths: tuple[int, ...] | None = (12, 48)
+    long_epochs: int = PAPER_EPOCHS
+
+    def __post_init__(self) -> None:
+        if not self.seeds or any(isinstance(seed, bool) or not isinstance(seed, int) for seed in self.seeds):
+            raise ValueError(f"StudyPlan.seeds must be one or more integer seeds, e.g. (0, 1), got {self.seeds!r}")
+        if self.code_lengths is not None and (not self.code_lengths or any(
+                isinstance(bits, bool) or not isinstance(bits, int) or bits < 1 for bits in self.code_lengths)):
+            raise ValueError(f"StudyPlan.code_lengths must be positive integers, e.g. (12, 48), or None, "
+                             f"got {self.code_lengths!r}")
+        if isinstance(self.long_epochs, bool) or not isinstance(self.long_epochs, int) or self.long_epochs < 0:
+            raise ValueError(f"StudyPlan.long_epochs must be an integer >= 0 (0: no long runs), "
+                             f"got {self.long_epochs!r}")
+
+
+# each profile's studies (:func:`study_plan`): smoke keeps nbval inside a minute, long leaves the 50-epoch runs to
+# its main runs (which are already the paper's network and epochs)
+STUDY_PLANS: dict[str, StudyPlan] = {"smoke": StudyPlan(seeds=(0,), code_lengths=None, long_epochs=4),
+                                     "paper": StudyPlan(), "long": StudyPlan(long_epochs=0)}
+
+
+def study_plan(profile: str, plan: Mapping[str, ZengSettings], *, seeds=None, code_lengths=None,
+               long_epochs: int | None = None) -> StudyPlan:
+    """The profile's :class:`StudyPlan` (:data:`STUDY_PLANS`) with the notebook's parameters that are not
+    ``None`` in place of its values; the code lengths resolved against ``plan`` (its first dataset's longest)."""
+    if profile not in STUDY_PLANS:
+        raise ValueError(f"profile must be one of {sorted(STUDY_PLANS)}, got {profile!r}")
+    chosen = STUDY_PLANS[profile]
+    given = {"seeds": None if seeds is None else tuple(seeds),
+             "code_lengths": None if code_lengths is None else tuple(code_lengths), "long_epochs": long_epochs}
+    chosen = replace(chosen, **{field: value for field, value in given.items() if value is not None})
+    if chosen.code_lengths is None:
+        chosen = replace(chosen, code_lengths=(max(next(iter(plan.values())).code_lengths),))
+    return chosen
 
 
 def perceptual_hashes(images: Any, *, progress: bool = True) -> PackedCodes:
@@ -401,15 +445,23 @@ def long_text(rows: list[dict], targets: Mapping[str, float] | None = None) -> s
     return "\n".join(lines)
 
 
-# the columns of benchmarks/zeng_long_recipes.py's results files, as the chapter shows them
-RECIPE_FORMATS = {"mAP": "{:.3f}", "training-set mAP": "{:.3f}", "training minutes": "{:.1f}", "images/s": "{:.0f}"}
+# the columns of benchmarks/zeng_long_recipes.py's and zeng_widths.py's results files, as the chapter shows them
+RECIPE_FORMATS: dict[str, Any] = {"mAP": "{:.3f}", "training-set mAP": "{:.3f}", "training minutes": "{:.1f}",
+                                  "images/s": "{:.0f}", "parameters": "{:,}",
+                                  "widths": lambda widths: "/".join(map(str, widths[:-2])) + ", "
+                                                           + ", ".join(f"{width:,}" for width in widths[-2:])}
 
 
 def recipe_table(name: str, *, drop: tuple[str, ...] = ()):
-    """The committed results file ``results/zeng/<name>.json`` of ``benchmarks/zeng_long_recipes.py`` styled for
-    display, without its recipe and epochs (the text around it says them) and the columns in ``drop``; None (and a
-    printed note) if this checkout lacks the file."""
-    return study_table("zeng", name, RECIPE_FORMATS, drop=("recipe", "epochs", *drop))
+    """The committed results file ``results/zeng/<name>.json`` of ``benchmarks/zeng_long_recipes.py`` or
+    ``benchmarks/zeng_widths.py`` styled for display (widths as streams, fusion, FC), without its recipe and epochs
+    (the text around it says them) and the columns in ``drop``; None (and a printed note) if this checkout lacks
+    the file."""
+    frame = results_frame("zeng", name)
+    if frame is None:
+        return None
+    said = [column for column in ("recipe", "epochs") if column in frame.columns]
+    return frame.drop(columns=[*said, *drop]).style.format(RECIPE_FORMATS, na_rep="-").hide(axis="index")
 
 
 def long_metric(recipe: str) -> str:
