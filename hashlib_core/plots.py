@@ -111,7 +111,7 @@ def retrieval_grid(query_images, result_images, relevant, *, titles=None):
 
     for row in range(rows):
         show(axes[row, 0], queries[row])
-        axes[row, 0].set_ylabel(titles[row] if titles else f"query {row + 1}", fontsize=7)
+        axes[row, 0].set_ylabel(titles[row] if titles else f"query {row + 1}", fontsize=11)
         for column in range(hits.shape[1]):
             show(axes[row, column + 1], results[row, column], "tab:green" if hits[row, column] else "tab:red")
     figure.tight_layout(pad=0.2)
@@ -226,7 +226,7 @@ def ranking_grids(run, query, rankings: Mapping[str, Any]) -> list:
                              f"got shape {found.shape}")
         figure = retrieval_grid(images[query], images[found], labels[found] == labels[query][:, None],
                                 titles=[run.dataset.classes[label] for label in labels[query]])
-        figure.suptitle(f"{run.dataset.name}: {name}, top {found.shape[1]}", fontsize=10, y=1.02)
+        figure.suptitle(f"{run.dataset.name}: {name}, top {found.shape[1]}", fontsize=14, y=1.03)
         figures.append(figure)
     return figures
 
