@@ -8,8 +8,8 @@ filters at every pooling, as most CNNs of the time do. Each reading trains with 
 (:func:`hashlib_core.studies.zeng.long_settings`: Adam at 1e-3, batches of 100, the paper's one halving at 4/5 of
 the run, crops, flips, brightness and contrast, bf16 autocast) shortened to EPOCHS, and reports its parameters,
 test mAP on the ``zeng`` protocol, training-set mAP, training minutes and images/s. Networks are checkpointed (a
-rerun loads them); on 2 CPU cores 12 epochs take about 14 minutes for the chapter's reading and about 2.5 times
-that for the doubling one.
+rerun loads them); on 2 CPU cores 12 epochs take about 14 minutes for the chapter's reading and about 26 for the
+doubling one (50 epochs of it: about 112).
 """
 
 import argparse

@@ -12,8 +12,8 @@ import pandas as pd
 import seaborn as sns
 
 __all__ = ["set_theme", "ours_vs_published", "curves", "retrieval_grid", "ranking_grids", "activation_overview",
-           "training_curves", "retrieval_curves", "top_retrievals", "search_study", "speed_bars", "bars", "ablation_points",
-           "seed_spread_curves", "score_per_minute", "tie_shift"]
+           "training_curves", "retrieval_curves", "top_retrievals", "search_study", "speed_bars", "bars",
+           "ablation_points", "seed_spread_curves", "score_per_minute", "tie_shift"]
 
 
 def set_theme() -> None:

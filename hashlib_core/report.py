@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 import pandas as pd
 import torch
@@ -149,12 +149,15 @@ def results_frame(chapter: str, name: str, key: str = "runs") -> pd.DataFrame | 
     return pd.DataFrame(read_results(path, required=(key,))[key])
 
 
-def study_table(chapter: str, name: str, formats: Mapping[str, str], *, drop: tuple[str, ...] = ()):
-    """A committed study file's rows (:func:`results_frame`) styled with ``formats`` for display (None if absent)."""
+def study_table(chapter: str, name: str, formats: Mapping[str, Any], *, drop: tuple[str, ...] = (),
+                drop_if_present: tuple[str, ...] = ()):
+    """A committed study file's rows (:func:`results_frame`) styled with ``formats`` for display (None if absent),
+    without the columns in ``drop`` (each must exist) and those of ``drop_if_present`` that the file has."""
     frame = results_frame(chapter, name)
     if frame is None:
         return None
-    return frame.drop(columns=list(drop)).style.format(formats, na_rep="-").hide(axis="index")
+    hidden = [*drop, *(column for column in drop_if_present if column in frame.columns)]
+    return frame.drop(columns=hidden).style.format(formats, na_rep="-").hide(axis="index")
 
 
 def sanity_check(run: MethodRun, method: str, baseline: str) -> None:

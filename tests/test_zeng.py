@@ -292,3 +292,28 @@ def test_the_study_plan_takes_the_profiles_values_unless_the_notebook_gives_its_
         study_plan("paper", plan, long_epochs=-1)
     with pytest.raises(ValueError, match="code_lengths must be positive"):
         study_plan("paper", plan, code_lengths=[0])
+
+
+def test_changed_top_returns_the_queries_whose_top_list_eq3_changes_and_both_lists(smoke_run):
+    from hashlib_core.studies.zeng import changed_top
+
+    hashes = perceptual_hashes(smoke_run.dataset.images, progress=False)
+    examples = changed_top(smoke_run, hashes, 16, count=3, top=5)
+    hamming, combined = examples["rankings"].values()
+    assert list(examples["rankings"]) == ["Hamming ranking", "Eq. 3 (s as a similarity)"]
+    assert hamming.shape == combined.shape == (len(examples["query"]), 5)
+    assert (hamming != combined).any(axis=1).all()  # only queries whose top 5 differ
+    assert set(examples["query"]) <= set(smoke_run.protocol.query)
+    assert set(hamming.ravel()) | set(combined.ravel()) <= set(smoke_run.protocol.database)
+
+
+def test_the_dsh_network_trains_beside_without_baselines_and_shows_beside_the_papers_network(smoke_run):
+    from hashlib_core.studies.zeng import maps_table, named_runs, reference_plan
+
+    plan = Zeng().plan("smoke")
+    assert all(settings.baselines == () for settings in reference_plan(plan).values())
+    assert reference_plan(plan)["mnist5k"].code_lengths == plan["mnist5k"].code_lengths
+    assert list(named_runs({"mnist5k": smoke_run}, {"mnist5k": smoke_run})) == ["mnist5k", "mnist5k (DSH network)"]
+    table = maps_table({"mnist5k": smoke_run}, {})
+    assert table.loc[("mnist5k", "ours", "Zeng (bilinear max+avg)"), 16] == pytest.approx(
+        smoke_run.headline("Zeng (bilinear max+avg)", 16))

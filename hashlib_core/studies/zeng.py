@@ -42,8 +42,8 @@ from ..methods.zeng import (ITERATIONS_PER_HALVING, PAPER_BATCH, PAPER_EPOCHS, P
                             ZengSettings)
 from ..metrics import average_precision, hamming_map, precision_at_k, relevance_matrix
 from ..protocols import protocol_for
-from ..published import ZENG_TARGETS
-from ..report import results_frame
+from ..published import DSH_CIFAR10_MAP, ZENG_TARGETS
+from ..report import ours_beside_paper, study_table
 from ..search import hamming_distances
 
 __all__ = ["PERCEPTUAL_BITS", "READINGS", "ABLATIONS", "perceptual_hashes", "combined_key", "combined_similarity",
@@ -51,7 +51,7 @@ __all__ = ["PERCEPTUAL_BITS", "READINGS", "ABLATIONS", "perceptual_hashes", "com
            "ablation_summary", "ablation_text", "REGULARISATION", "LONG_RECIPES", "longer_recipe", "long_settings",
            "long_runs", "training_map", "long_rows", "LONG_FORMATS", "long_table", "long_text", "RECIPE_FORMATS",
            "recipe_table", "long_metric", "results_rows", "maps_text", "similarity_text", "timing_text", "TARGETS",
-           "StudyPlan", "STUDY_PLANS", "study_plan"]
+           "StudyPlan", "STUDY_PLANS", "study_plan", "reference_plan", "named_runs", "maps_table"]
 
 PERCEPTUAL_BITS = 64
 READINGS = ("similarity", "distance")
@@ -199,17 +199,19 @@ def similarity_study(run: MethodRun, hashes: PackedCodes, bits: int, *, top: int
 
 
 def changed_top(run: MethodRun, hashes: PackedCodes, bits: int, *, count: int = 4, top: int = 10,
-                reading: Reading = "similarity") -> dict[str, np.ndarray]:
-    """The first ``count`` queries whose top ``top`` differs between Hamming ranking and Eq. 3: database indices
-    of both top lists (``hamming``, ``combined``; (count, top)) and the queries' dataset indices (``query``)."""
+                reading: Reading = "similarity") -> dict[str, Any]:
+    """The first ``count`` queries whose top ``top`` differs between Hamming ranking and Eq. 3 (``reading``):
+    their dataset indices (``query``) and, per ranking name, the dataset indices of their top lists
+    (``rankings``: (count, top) each), as :func:`hashlib_core.plots.ranking_grids` draws them."""
     name = run.method.name
     queries, database = run.part_codes(name, bits, "query"), run.part_codes(name, bits, "database")
     hamming = np.argsort(hamming_distances(queries, database), axis=1, kind="stable")[:, :top]
     combined = combined_rank(queries, database, run.part_codes_of(hashes, "query"),
                              run.part_codes_of(hashes, "database"), reading=reading)[:, :top]
     changed = np.flatnonzero((hamming != combined).any(axis=1))[:count]
-    return {"query": run.protocol.query[changed], "hamming": run.protocol.database[hamming[changed]],
-            "combined": run.protocol.database[combined[changed]]}
+    return {"query": run.protocol.query[changed],
+            "rankings": {"Hamming ranking": run.protocol.database[hamming[changed]],
+                         f"Eq. 3 (s as a {reading})": run.protocol.database[combined[changed]]}}
 
 
 def network_rows(dataset: ImageDataset, settings: ZengSettings, bits: int = 48,
@@ -300,7 +302,8 @@ def ablation_text(rows: list[dict]) -> str:
         for better, worse in (("bilinear", "max-only"), ("max-only", "avg-only"), ("bilinear", "traditional_net-B"),
                               ("traditional_net-B", "traditional_net-A")):
             if names[better] in present and names[worse] in present:
-                lines.append(f"  {names[better]} above {names[worse]}: {_beats(summary, names[better], names[worse], bits)}.")
+                verdict = _beats(summary, names[better], names[worse], bits)
+                lines.append(f"  {names[better]} above {names[worse]}: {verdict}.")
     return "\n".join(lines)
 
 
@@ -447,21 +450,18 @@ def long_text(rows: list[dict], targets: Mapping[str, float] | None = None) -> s
 
 # the columns of benchmarks/zeng_long_recipes.py's and zeng_widths.py's results files, as the chapter shows them
 RECIPE_FORMATS: dict[str, Any] = {"mAP": "{:.3f}", "training-set mAP": "{:.3f}", "training minutes": "{:.1f}",
-                                  "images/s": "{:.0f}", "parameters": "{:,}",
+                                  "images/s": "{:.0f}", "parameters": "{:,}", "learning rate": "{:g}",
+                                  "final training loss": "{:.3f}",
                                   "widths": lambda widths: "/".join(map(str, widths[:-2])) + ", "
                                                            + ", ".join(f"{width:,}" for width in widths[-2:])}
 
 
 def recipe_table(name: str, *, drop: tuple[str, ...] = ()):
-    """The committed results file ``results/zeng/<name>.json`` of ``benchmarks/zeng_long_recipes.py`` or
-    ``benchmarks/zeng_widths.py`` styled for display (widths as streams, fusion, FC), without its recipe and epochs
-    (the text around it says them) and the columns in ``drop``; None (and a printed note) if this checkout lacks
-    the file."""
-    frame = results_frame("zeng", name)
-    if frame is None:
-        return None
-    said = [column for column in ("recipe", "epochs") if column in frame.columns]
-    return frame.drop(columns=[*said, *drop]).style.format(RECIPE_FORMATS, na_rep="-").hide(axis="index")
+    """The committed results file ``results/zeng/<name>.json`` of a Zeng benchmark (``zeng_long_recipes.py``,
+    ``zeng_widths.py``, ``zeng_learning_rate.py``) styled for display (widths as streams, fusion, FC), without its
+    recipe and epochs where it has them (the text around it says them) and the columns in ``drop``; None (and a
+    printed note) if this checkout lacks the file."""
+    return study_table("zeng", name, RECIPE_FORMATS, drop=drop, drop_if_present=("recipe", "epochs"))
 
 
 def long_metric(recipe: str) -> str:
@@ -488,6 +488,28 @@ def results_rows(reference_runs: Mapping[str, MethodRun], first: str, ablation: 
     return rows
 
 
+def reference_plan(plan: Mapping[str, ZengSettings]) -> dict[str, ZengSettings]:
+    """The plan for DSH's network trained beside the paper's: the same settings without the baselines (the
+    paper's network's runs already hold them)."""
+    return {name: replace(settings, baselines=()) for name, settings in plan.items()}
+
+
+def named_runs(runs: Mapping[str, MethodRun], reference_runs: Mapping[str, MethodRun]) -> dict[str, MethodRun]:
+    """The paper's network's runs and DSH's network's (named ``<dataset> (DSH network)``) in one mapping, e.g. for
+    :func:`hashlib_core.report.training_frame`."""
+    return {**runs, **{f"{name} (DSH network)": run for name, run in reference_runs.items()}}
+
+
+def maps_table(runs: Mapping[str, MethodRun], reference_runs: Mapping[str, MethodRun]) -> pd.DataFrame:
+    """mAP against code length (Fig. 8): the paper's network and the baselines with the DSH paper's own CIFAR-10
+    numbers quoted beside DSH's network (:data:`hashlib_core.published.DSH_CIFAR10_MAP`; its protocol differs),
+    and DSH's network trained here, grouped by dataset."""
+    frames = [ours_beside_paper(runs, {"cifar10": {"DSH network": DSH_CIFAR10_MAP}}, source="DSH paper (quoted)")]
+    if reference_runs:
+        frames.append(ours_beside_paper(reference_runs, {}))
+    return pd.concat(frames).sort_index(level=0, sort_remaining=False)
+
+
 def maps_text(runs: Mapping[str, MethodRun], reference_runs: Mapping[str, MethodRun] | None = None,
               targets: Mapping[str, float] | None = None, bits: int = 48) -> str:
     """Per dataset: the method's mAP at every code length, the reference network's (the DSH network) and the
@@ -510,7 +532,8 @@ def maps_text(runs: Mapping[str, MethodRun], reference_runs: Mapping[str, Method
         target = (targets or {}).get(name)
         if target is not None and shown == bits:
             value = run.headline(method, bits)
-            text += f". Target at {bits} bits: {target:.2f}, " + ("met" if value >= target else f"**not met** ({value:.3f})")
+            verdict = "met" if value >= target else f"**not met** ({value:.3f})"
+            text += f". Target at {bits} bits: {target:.2f}, {verdict}"
         lines.append(text + ".")
     return "\n".join(lines)
 
