@@ -449,8 +449,7 @@ def run_method(method: DeepHashingMethod, data: str | ImageDataset, settings: Ru
         if method.pretraining_stage(settings).objective.classifies:
             scores = encode(run.pretrained.model, inputs.images[is_test], device=device).features
             run.pretrained_accuracy = float((scores.argmax(axis=1) == run.labels[is_test]).mean())
-        print(f"{name} pre-training: {len(run.pretrained.history)} epochs in {run.pretrained.seconds:.0f} s "
-              f"({run.pretrained.resumed_epochs} from a checkpoint)"
+        print(f"{name} pre-training: {_epochs_line(run.pretrained)}"
               + (f", test accuracy {run.pretrained_accuracy:.4f}" if run.pretrained_accuracy is not None else ""),
               flush=True)
     targets = method.training_targets(dataset, protocol, settings, device)
@@ -477,12 +476,17 @@ def run_method(method: DeepHashingMethod, data: str | ImageDataset, settings: Ru
             run.accuracy[bits] = _test_accuracy(outputs["scores"], run.labels, is_test)
         _timed(run, f"encode and evaluate {bits} bits", started)
         accuracy = f", test accuracy {run.accuracy[bits]:.4f}" if bits in run.accuracy else ""
-        print(f"{name} {bits} bits: trained {len(network.history)} epochs in {network.seconds:.0f} s "
-              f"({network.resumed_epochs} from a checkpoint){accuracy}, "
-              f"headline {run.headline(method.name, bits):.4f}", flush=True)
+        print(f"{name} {bits} bits: {_epochs_line(network)}{accuracy}, headline {run.headline(method.name, bits):.4f}",
+              flush=True)
     if settings.baselines:
         run_baselines(run, progress=progress)
     return run
+
+
+def _epochs_line(network: TrainedNetwork) -> str:
+    """"50 epochs (20 from checkpoint) in 1234 s": short enough for a notebook's output box."""
+    resumed = f" ({network.resumed_epochs} from checkpoint)" if network.resumed_epochs else ""
+    return f"{len(network.history)} epochs{resumed} in {network.seconds:.0f} s"
 
 
 def run_baselines(run: MethodRun, *, progress: bool = True) -> None:

@@ -160,11 +160,16 @@ def training_curves(runs: dict):
     return figure
 
 
-def retrieval_curves(run, methods: list[str], *, bits: int | None = None, radius_panel: bool = True,
+def retrieval_curves(run, methods: list[str] | None = None, *, bits: int | None = None, radius_panel: bool = True,
                      reference: float | None = None):
     """Hamming-ranking figures of one run: precision within radius 2 vs code length, precision-recall over the
-    radius, and precision vs number returned at ``bits`` (default: the longest code); ``reference`` draws a quoted
-    precision level (dashed) on the last panel."""
+    radius, and precision vs number returned at ``bits`` (default: the longest code) for ``methods`` (default: the
+    run's method and its baselines); ``reference`` draws a quoted precision level (dashed) on the last panel."""
+    reported = list(dict.fromkeys(method for method, _ in run.reports))
+    methods = reported if methods is None else list(methods)
+    unknown = [method for method in methods if method not in reported]
+    if unknown:
+        raise ValueError(f"methods {unknown} were not evaluated in this run; it has {reported}")
     lengths = list(run.settings.code_lengths)
     shown = bits if bits in lengths else max(lengths)
     name = run.dataset.name

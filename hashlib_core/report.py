@@ -21,8 +21,8 @@ from .settings import RunSettings, settings_record
 if TYPE_CHECKING:
     from .speed import SpeedStudy
 
-__all__ = ["timed", "describe_plan", "run_plan", "training_frame", "ours_beside_paper", "beside_paper_text",
-           "pick_run", "write_chapter_results", "results_frame", "study_table", "sanity_check", "show_search_studies",
+__all__ = ["timed", "describe_plan", "run_plan", "training_frame", "TRAINING_FORMATS", "training_table",
+           "ours_beside_paper", "beside_paper_text", "pick_run", "write_chapter_results", "results_frame", "study_table", "sanity_check", "show_search_studies",
            "show_speed_study"]
 
 
@@ -56,6 +56,23 @@ def training_frame(runs: Mapping[str, MethodRun]) -> pd.DataFrame:
     """Every trained network and stage of every run: epochs, resumed epochs, minutes, images/s, last accuracy."""
     rows = [{"dataset": name, **row} for name, run in runs.items() for row in run.training_table()]
     return pd.DataFrame(rows)
+
+
+TRAINING_FORMATS = {"minutes": "{:.1f}", "images/s": "{:,.0f}", "last loss": "{:.3f}",
+                    "last training accuracy": "{:.3f}"}
+
+
+def training_table(runs: Mapping[str, MethodRun]):
+    """:func:`training_frame` styled for display: minutes to a tenth, images/s whole, without the columns that hold
+    no value in any row (e.g. training accuracy for a method that trains no classifier) or one value in every row
+    (e.g. a single training stage, said once in the caption instead)."""
+    frame = training_frame(runs).dropna(axis="columns", how="all")
+    constant = [column for column in ("stage", "resumed epochs") if frame[column].nunique(dropna=False) == 1]
+    caption = "; ".join(f"{column} {frame[column].iloc[0]}" for column in constant)
+    frame = frame.drop(columns=constant)
+    styled = frame.style.format({name: form for name, form in TRAINING_FORMATS.items() if name in frame.columns},
+                                na_rep="-").hide(axis="index")
+    return styled.set_caption(f"every row: {caption}") if caption else styled
 
 
 def ours_beside_paper(runs: Mapping[str, MethodRun], published: Mapping[str, Mapping[str, Mapping[int, float]]],

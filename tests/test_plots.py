@@ -76,3 +76,26 @@ def test_ranking_grids_draw_one_grid_per_ranking_of_the_same_queries():
     assert hit != miss  # query 0 (class zero): image 1 is relevant, image 2 is not
     with pytest.raises(ValueError, match="one row of results per query"):
         ranking_grids(run, [0, 2], {"Hamming": [[1, 2]]})
+
+
+def test_retrieval_curves_default_to_every_method_of_the_run_and_reject_unknown_ones():
+    from types import SimpleNamespace
+
+    from hashlib_core.plots import retrieval_curves
+
+    def report(level):
+        return SimpleNamespace(precision_within_radius=level, ks=np.array([1, 10]),
+                               precision_at_k=np.array([level, level / 2]),
+                               radius_curve=SimpleNamespace(recall=np.array([0.1, 1.0]),
+                                                            precision=np.array([level, 0.1])))
+
+    reports = {(method, bits): report(level) for method, level in (("Ours", 0.9), ("LSH", 0.3)) for bits in (12, 48)}
+    run = SimpleNamespace(settings=SimpleNamespace(code_lengths=(12, 48)), dataset=SimpleNamespace(name="toy"),
+                          reports=reports)
+    figure = retrieval_curves(run)
+    assert [[text.get_text() for text in axis.get_legend().get_texts()] for axis in figure.axes] == \
+        [["Ours", "LSH"]] * 3
+    assert figure.axes[1].get_title() == "toy: precision-recall, 48 bits"
+    assert [axis.get_legend().get_texts()[0].get_text() for axis in retrieval_curves(run, ["LSH"]).axes] == ["LSH"] * 3
+    with pytest.raises(ValueError, match="not evaluated in this run"):
+        retrieval_curves(run, ["KSH"])

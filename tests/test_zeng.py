@@ -196,6 +196,9 @@ def test_the_long_runs_train_table_1s_network_under_bf16_on_the_paper_profiles_r
                    weight_decay=0.0) == table1.recipe  # only the regularisation differs
     papers_rate = long_settings(settings, 50, recipe="paper's learning rate")
     assert papers_rate.recipe.lr == 1e-4 and replace(papers_rate.recipe, lr=settings.recipe.lr) == table1.recipe
+    annealed = long_settings(settings, 50, recipe="annealed")
+    assert (annealed.recipe.schedule, annealed.recipe.step_iterations) == ("cosine", None)
+    assert replace(annealed.recipe, schedule="step", step_iterations=20_000) == table1.recipe  # only the schedule
     with pytest.raises(ValueError, match="recipe must be one of"):
         long_settings(settings, 50, recipe="regularized")
     network = multipool_net(48, 3, widths=table1.widths, fusion_width=table1.fusion_width, fc_width=table1.fc_width)

@@ -48,10 +48,11 @@ from ..search import hamming_distances
 
 __all__ = ["PERCEPTUAL_BITS", "READINGS", "ABLATIONS", "perceptual_hashes", "combined_key", "combined_similarity",
            "combined_rank", "similarity_study", "changed_top", "network_rows", "ablation_runs", "ablation_rows",
-           "ablation_summary", "ablation_text", "REGULARISATION", "LONG_RECIPES", "longer_recipe", "long_settings",
-           "long_runs", "training_map", "long_rows", "LONG_FORMATS", "long_table", "long_text", "RECIPE_FORMATS",
-           "recipe_table", "long_metric", "results_rows", "maps_text", "similarity_text", "timing_text", "TARGETS",
-           "StudyPlan", "STUDY_PLANS", "study_plan", "reference_plan", "named_runs", "maps_table"]
+           "ablation_summary", "ablation_text", "REGULARISATION", "ANNEALED", "LONG_RECIPES", "longer_recipe",
+           "long_settings", "long_runs", "training_map", "long_rows", "LONG_FORMATS", "long_table", "long_text",
+           "RECIPE_FORMATS", "recipe_table", "long_metric", "results_rows", "maps_text", "similarity_text",
+           "timing_text", "TARGETS", "StudyPlan", "STUDY_PLANS", "study_plan", "reference_plan", "named_runs",
+           "maps_table"]
 
 PERCEPTUAL_BITS = 64
 READINGS = ("similarity", "distance")
@@ -69,8 +70,11 @@ REGULARISATION: dict[str, Any] = {"padding": 4, "brightness": 0.25, "contrast": 
                                   "weight_decay": 0.05}
 # the long runs' recipes by name (:func:`long_settings`): fields of Recipe each overrides on the paper profile's
 # (learning rate 1e-3, crops offset by up to 2 pixels, flips, brightness and contrast 1 +- 0.2, Adam)
+# the profile's recipe with the learning rate annealed to zero along a cosine over the whole run instead of the
+# paper's one halving (not in the paper): does the network generalise better when training ends at a small rate?
+ANNEALED: dict[str, Any] = {"schedule": "cosine", "step_iterations": None}
 LONG_RECIPES: dict[str, dict[str, Any]] = {"profile's": {}, "regularised": REGULARISATION,
-                                           "paper's learning rate": {"lr": PAPER_LR}}
+                                           "paper's learning rate": {"lr": PAPER_LR}, "annealed": ANNEALED}
 # the datasets the paper trains on (:func:`longer_recipe` counts its iterations): this book's name -> the official one
 _PAPER_DATASETS = {"cifar10": "cifar10", "mnist": "mnist", "mnist5k": "mnist"}
 
@@ -338,7 +342,8 @@ def long_settings(settings: ZengSettings, epochs: int, *, table1_widths: bool = 
     (:func:`longer_recipe`) under ``precision``; with ``table1_widths`` the paper's network as Table 1 reads (32
     filters per stream, fusion 512, FC 1,000: the ``long`` profile's widths) instead of the profile's narrower
     streams; ``recipe`` names the entry of :data:`LONG_RECIPES` whose fields replace the profile's
-    (``"regularised"``: :data:`REGULARISATION`; ``"paper's learning rate"``: 1e-4)."""
+    (``"regularised"``: :data:`REGULARISATION`; ``"paper's learning rate"``: 1e-4; ``"annealed"``:
+    :data:`ANNEALED`)."""
     _check_recipe(recipe)
     if table1_widths:
         table1 = PROFILES["long"]["cifar10"]
