@@ -2,7 +2,7 @@
 
 Usage: ``python benchmarks/zeng_learning_rate.py DATA_ROOT [EPOCHS] [SEEDS] [OUT.json]`` on an idle machine
 (EPOCHS default 12, SEEDS a comma-separated list, default ``0``). Each run is the chapter's long-run recipe
-(:func:`hashlib_core.studies.zeng.long_settings`: Adam, batches of 100, the paper's one halving kept at 4/5 of the
+(:func:`hashlib_core.studies.zeng_long.long_settings`: Adam, batches of 100, the paper's one halving kept at 4/5 of the
 run, crops, flips, brightness and contrast, bf16 autocast) on the paper profile's narrow network (16 filters per
 stream, fusion 256, FC 512), shortened to EPOCHS, with only the learning rate changed; it reports the mAP of the
 ``zeng`` protocol (1,000 test queries against the other 9,000 test images) and the training minutes. The Zeng
@@ -18,7 +18,7 @@ from hashlib_core.data import load_dataset
 from hashlib_core.experiment import run_method
 from hashlib_core.methods.zeng import Zeng
 from hashlib_core.runtime import environment_record
-from hashlib_core.studies.zeng import long_settings
+from hashlib_core.studies.zeng_long import long_settings
 
 LEARNING_RATES = (1e-3, 1e-4)  # the paper profile's and the paper's (Sec. 4.2)
 BITS = 48
@@ -36,7 +36,8 @@ def main(data_root: str, epochs: str = "12", seeds: str = "0", out: str | None =
             run = run_method(method, dataset, settings, seed=seed, checkpoints=False, progress=False)
             trained = run.networks[BITS]
             runs.append({"learning rate": lr, "seed": seed, "epochs": int(epochs),
-                         "halving after iterations": settings.recipe.step_iterations, "mAP": run.headline(method.name, BITS),
+                         "halving after iterations": settings.recipe.step_iterations,
+                         "mAP": run.headline(method.name, BITS),
                          "final training loss": trained.history[-1]["loss"], "training minutes": trained.seconds / 60})
             print(runs[-1], flush=True)
     if out:

@@ -2,11 +2,11 @@
 overfitting?) or the paper's learning rate 1e-4 (does it catch up with the profile's 1e-3 over 50 epochs?).
 
 Usage: ``python benchmarks/zeng_long_recipes.py DATA_ROOT RECIPE [EPOCHS] [NETWORKS] [OUT.json] [SEED]
-[--dataset mnist]`` on an idle machine: RECIPE a name in :data:`hashlib_core.studies.zeng.LONG_RECIPES`
+[--dataset mnist]`` on an idle machine: RECIPE a name in :data:`hashlib_core.studies.zeng_long.LONG_RECIPES`
 (``regularised``, ``"paper's learning rate"``, or ``"profile's"`` with another SEED for the chapter's own runs'
 seed spread), EPOCHS default 50 (the paper's), NETWORKS a comma-separated list, default ``bilinear,dsh``, SEED
 default 0 (the chapter's), ``--dataset`` ``cifar10`` (the default) or ``mnist``. It trains the chapter's long runs
-(:func:`hashlib_core.studies.zeng.long_runs`: the paper's network at Table 1's widths and DSH's network, the paper
+(:func:`hashlib_core.studies.zeng_long.long_runs`: the paper's network at Table 1's widths and DSH's network, the paper
 profile's recipe with the paper's one halving at the same fraction of the run as the paper's, 4/5 on CIFAR-10 and
 2/3 on MNIST, bf16 autocast) with RECIPE's fields instead of the profile's, and reports each network's test mAP
 on the ``zeng`` protocol, its training-set mAP (1,000 training images against the other training images),
@@ -24,7 +24,7 @@ from pathlib import Path
 from hashlib_core.data import load_dataset
 from hashlib_core.methods.zeng import Zeng
 from hashlib_core.runtime import environment_record
-from hashlib_core.studies.zeng import LONG_RECIPES, long_rows, long_runs
+from hashlib_core.studies.zeng_long import LONG_RECIPES, long_rows, long_runs
 
 BITS = 48
 KEPT = ("network", "recipe", "epochs (long)", "mAP (long)", "training-set mAP (long)", "training minutes (long)",
@@ -68,7 +68,7 @@ def main(data_root: str, recipe: str, epochs: str = "50", networks: str = "bilin
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("data_root")
-    parser.add_argument("recipe", help="a name in hashlib_core.studies.zeng.LONG_RECIPES")
+    parser.add_argument("recipe", help="a name in hashlib_core.studies.zeng_long.LONG_RECIPES")
     parser.add_argument("epochs", nargs="?", default="50")
     parser.add_argument("networks", nargs="?", default="bilinear,dsh", help="comma-separated, e.g. bilinear,dsh")
     parser.add_argument("out", nargs="?", default=None, help="results file (JSON)")

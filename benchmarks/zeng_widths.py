@@ -2,11 +2,11 @@
 
 Usage: ``python benchmarks/zeng_widths.py DATA_ROOT [EPOCHS] [READINGS] [OUT.json] [SEED] [--recipe NAME]`` on an
 idle machine: EPOCHS default 12, READINGS a comma-separated list of names in :data:`READINGS` (default all), SEED
-default 0, ``--recipe`` a name in :data:`hashlib_core.studies.zeng.LONG_RECIPES` (default the profile's).
+default 0, ``--recipe`` a name in :data:`hashlib_core.studies.zeng_long.LONG_RECIPES` (default the profile's).
 Table 1 is readable only for the first convolution (32 filters of 3x3) and the fusion part (512, 512, FC 1,000);
 the chapter's 50-epoch runs read 32 filters per stream in all three blocks. Another common reading doubles the
 filters at every pooling, as most CNNs of the time do. Each reading trains with the chapter's long-run recipe
-(:func:`hashlib_core.studies.zeng.long_settings`: Adam at 1e-3, batches of 100, the paper's one halving at 4/5 of
+(:func:`hashlib_core.studies.zeng_long.long_settings`: Adam at 1e-3, batches of 100, the paper's one halving at 4/5 of
 the run, crops, flips, brightness and contrast, bf16 autocast) shortened to EPOCHS, and reports its parameters,
 test mAP on the ``zeng`` protocol, training-set mAP, training minutes and images/s. Networks are checkpointed (a
 rerun loads them); on 2 CPU cores 12 epochs take about 14 minutes for the chapter's reading and about 26 for the
@@ -22,7 +22,7 @@ from hashlib_core.data import load_dataset
 from hashlib_core.experiment import run_method
 from hashlib_core.methods.zeng import Zeng
 from hashlib_core.runtime import environment_record
-from hashlib_core.studies.zeng import LONG_RECIPES, long_rows, long_settings
+from hashlib_core.studies.zeng_long import LONG_RECIPES, long_rows, long_settings
 
 # reading -> (filters per stream in each block, fusion convolutions, FC)
 READINGS = {"32 per stream (the chapter's)": ((32, 32, 32), 512, 1000),
@@ -74,7 +74,7 @@ if __name__ == "__main__":
     parser.add_argument("readings", nargs="?", default=",".join(READINGS), help="comma-separated names of READINGS")
     parser.add_argument("out", nargs="?", default=None, help="results file (JSON)")
     parser.add_argument("seed", nargs="?", type=int, default=0)
-    parser.add_argument("--recipe", default="profile's", help="a name in hashlib_core.studies.zeng.LONG_RECIPES")
+    parser.add_argument("--recipe", default="profile's", help="a name in hashlib_core.studies.zeng_long.LONG_RECIPES")
     arguments = parser.parse_args()
     main(arguments.data_root, arguments.epochs, tuple(arguments.readings.split(",")), arguments.out, arguments.seed,
          arguments.recipe)

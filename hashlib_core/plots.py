@@ -218,7 +218,7 @@ def top_retrievals(run, method: str, bits: int, k: int = 10):
 def ranking_grids(run, query, rankings: Mapping[str, Any]) -> list:
     """One :func:`retrieval_grid` per named ranking of the same queries, titled by its name: ``query`` the
     queries' dataset indices (q,), ``rankings`` name -> (q, k) dataset indices of each query's top results (e.g.
-    :func:`hashlib_core.studies.zeng.changed_top`)."""
+    :func:`hashlib_core.studies.zeng_similarity.changed_top`)."""
     import numpy as np
 
     query = np.asarray(query)

@@ -13,7 +13,7 @@ Introduced in the Zeng chapter. The method, as a
 3. training (Sec. 4.2): Adam, learning rate 1e-4 halved every 20,000
    iterations, batches of 100; random crops, flips, brightness and contrast;
 4. the combined similarity with a perceptual hash (Sec. 3.3, Eqs. 3-4):
-   :mod:`hashlib_core.studies.zeng`.
+   :mod:`hashlib_core.studies.zeng_similarity`.
 
 Profiles: ``smoke`` (the embedded MNIST subset), ``paper`` (CIFAR-10 and
 MNIST on 2 CPU cores, fewer epochs than the paper's 50: stated in the
