@@ -67,7 +67,8 @@ def training_table(runs: Mapping[str, MethodRun]):
     no value in any row (e.g. training accuracy for a method that trains no classifier) or one value in every row
     (e.g. a single training stage, said once in the caption instead)."""
     frame = training_frame(runs).dropna(axis="columns", how="all")
-    constant = [column for column in ("stage", "resumed epochs") if frame[column].nunique(dropna=False) == 1]
+    constant = [column for column in ("stage", "resumed epochs")
+                if column in frame.columns and frame[column].nunique(dropna=False) == 1]
     caption = "; ".join(f"{column} {frame[column].iloc[0]}" for column in constant)
     frame = frame.drop(columns=constant)
     styled = frame.style.format({name: form for name, form in TRAINING_FORMATS.items() if name in frame.columns},

@@ -126,11 +126,11 @@ def show_backbones(runs: Mapping[str, MethodRun], imagenet_runs: Mapping[str, Me
     without ImageNet runs)."""
     from IPython.display import Markdown, display
 
-    from ..report import training_frame
+    from ..report import training_table
 
     if not imagenet_runs:
         return
-    display(training_frame(imagenet_runs).style.format(precision=3, na_rep="-").hide(axis="index"))
+    display(training_table(imagenet_runs))
     display(backbones_frame(runs, imagenet_runs, method).style.format("{:.3f}", na_rep="-"))
     display(Markdown(backbones_text(runs, imagenet_runs, method)))
 
