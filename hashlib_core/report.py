@@ -22,8 +22,8 @@ if TYPE_CHECKING:
     from .speed import SpeedStudy
 
 __all__ = ["timed", "describe_plan", "run_plan", "training_frame", "TRAINING_FORMATS", "training_table",
-           "ours_beside_paper", "beside_paper_text", "pick_run", "write_chapter_results", "results_frame", "study_table", "sanity_check", "show_search_studies",
-           "show_speed_study"]
+           "ours_beside_paper", "beside_paper_text", "pick_run", "write_chapter_results", "results_frame",
+           "study_table", "sanity_check", "show_search_studies", "show_speed_study"]
 
 
 def describe_plan(plan: Mapping[str, RunSettings], device: str | torch.device = "auto") -> pd.DataFrame:
