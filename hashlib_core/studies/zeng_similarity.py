@@ -65,7 +65,8 @@ def perceptual_hashes(images: Any, *, progress: bool = True) -> PackedCodes:
 
 def _check_reading(reading: str) -> None:
     if reading not in READINGS:
-        raise ValueError(f"reading must be one of {READINGS} (see hashlib_core.studies.zeng_similarity), got {reading!r}")
+        raise ValueError(f"reading must be one of {READINGS} (see hashlib_core.studies.zeng_similarity), "
+                         f"got {reading!r}")
 
 
 def combined_key(code_distances: np.ndarray, perceptual_distances: np.ndarray, bits: int,
